@@ -1,0 +1,155 @@
+import Redis, { Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+import type { Cache, CacheHealth } from './cache';
+import type { Logger } from '../observability/logger';
+
+export type RedisTarget = { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
+
+export interface RedisCacheOptions {
+  target: RedisTarget;
+  logger: Logger;
+  /** Longest a cache command may take before it counts as a miss (ms). Default 250. */
+  commandTimeoutMs?: number;
+  /** Extra ioredis options (TLS, password), merged over the defaults. */
+  redisOptions?: RedisOptions;
+}
+
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * Redis (single node or cluster) behind the {@link Cache} interface.
+ *
+ * Redis down is never a failed query: the offline queue is off and commands have a short
+ * timeout, so a missing Redis answers "miss" at once instead of queueing requests; ioredis
+ * keeps reconnecting in the background and the cache recovers without a restart.
+ */
+export class RedisCache implements Cache {
+  readonly kind: 'redis' | 'redis-cluster';
+  private readonly client: Redis | Cluster;
+  private readonly logger: Logger;
+  private down: { since: string; reason: string } | null = { since: new Date().toISOString(), reason: 'connecting' };
+
+  constructor(options: RedisCacheOptions) {
+    this.logger = options.logger;
+    const common: RedisOptions = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 250,
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+      lazyConnect: false,
+      ...options.redisOptions,
+    };
+    if ('url' in options.target) {
+      this.kind = 'redis';
+      this.client = new Redis(options.target.url, common);
+    } else {
+      this.kind = 'redis-cluster';
+      const clusterOptions: ClusterOptions = {
+        enableOfflineQueue: false,
+        redisOptions: common,
+        clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
+        slotsRefreshTimeout: 2000,
+      };
+      this.client = new Cluster(options.target.clusterNodes, clusterOptions);
+    }
+    this.client.on('ready', () => {
+      if (this.down) this.logger.info({ cache: this.kind }, 'cache connected');
+      this.down = null;
+    });
+    this.client.on('error', (err: Error) => this.markDown(err.message));
+    this.client.on('end', () => this.markDown('connection closed'));
+    this.client.on('close', () => this.markDown('connection closed'));
+  }
+
+  /** Resolves once connected, or after `timeoutMs` (the gateway starts either way). */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    if (!this.down) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.client.once('ready', onReady);
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.safely('get', async () => (await this.client.get(key)) ?? undefined, undefined);
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    if (keys.length === 0) return [];
+    const miss = keys.map(() => undefined);
+    return this.safely('getMany', async () => (await this.client.mget(...keys)).map((v) => v ?? undefined), miss);
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return;
+    await this.safely('set', async () => void (await this.client.set(key, value, 'PX', Math.ceil(ttlMs))), undefined);
+  }
+
+  async setMany(entries: ReadonlyArray<readonly [string, string]>, ttlMs: number): Promise<void> {
+    if (entries.length === 0 || ttlMs <= 0) return;
+    await this.safely(
+      'setMany',
+      async () => {
+        const pipeline = this.client.pipeline();
+        for (const [k, v] of entries) pipeline.set(k, v, 'PX', Math.ceil(ttlMs));
+        await pipeline.exec();
+      },
+      undefined,
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.safely('delete', async () => void (await this.client.del(key)), undefined);
+  }
+
+  async increment(key: string): Promise<number | undefined> {
+    return this.safely('increment', () => this.client.incr(key), undefined);
+  }
+
+  async acquireLock(key: string, owner: string, ttlMs: number): Promise<'acquired' | 'held' | 'unavailable'> {
+    return this.safely(
+      'acquireLock',
+      async () => ((await this.client.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK' ? 'acquired' : 'held'),
+      'unavailable' as const,
+    );
+  }
+
+  async releaseLock(key: string, owner: string): Promise<void> {
+    await this.safely('releaseLock', async () => void (await this.client.eval(RELEASE_LOCK, 1, key, owner)), undefined);
+  }
+
+  health(): CacheHealth {
+    return this.down ? { state: 'down', kind: this.kind, ...this.down } : { state: 'up', kind: this.kind };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private markDown(reason: string): void {
+    if (!this.down) {
+      this.logger.warn({ cache: this.kind, reason }, 'cache unavailable: serving without it');
+      this.down = { since: new Date().toISOString(), reason };
+    }
+  }
+
+  private async safely<T>(op: string, run: () => Promise<T>, fallback: T): Promise<T> {
+    if (this.down && this.kind === 'redis' && (this.client as Redis).status !== 'ready') return fallback;
+    try {
+      return await run();
+    } catch (err) {
+      this.logger.debug({ op, err: (err as Error).message }, 'cache command failed: treated as a miss');
+      return fallback;
+    }
+  }
+}

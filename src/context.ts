@@ -1,0 +1,77 @@
+import type { GatewayConfig, UpstreamName } from './config';
+import type { Cache } from './cache/cache';
+import type { ResultCache } from './cache/result-cache';
+import type { HuaweiAuth } from './auth/huawei-auth';
+import type { Principal } from './auth/principal';
+import type { Logger } from './observability/logger';
+import type { Metrics } from './observability/metrics';
+import { UpstreamUnavailableError } from './errors';
+import type { UpstreamClient } from './upstreams/http-client';
+import type { PipelineClient } from './upstreams/pipeline/client';
+import { createPipelineLoaders, type PipelineLoaders } from './upstreams/pipeline/loaders';
+
+/** Typed API of each configured upstream; absent when its endpoint is not configured. */
+export interface UpstreamApis {
+  pipeline?: PipelineClient;
+}
+
+/** What lives as long as the gateway: built once in `gateway.ts`, shared by all requests. */
+export interface GatewayServices {
+  config: GatewayConfig;
+  logger: Logger;
+  metrics: Metrics;
+  cache: Cache;
+  results: ResultCache;
+  clients: Partial<Record<UpstreamName, UpstreamClient>>;
+  apis: UpstreamApis;
+  huaweiAuth: HuaweiAuth;
+}
+
+/** The GraphQL context of one operation. */
+export interface GatewayContext {
+  principal: Principal;
+  services: GatewayServices;
+  /** Logger bound to this request's id. */
+  logger: Logger;
+  /** Aborted when the client goes away or the operation's deadline passes. */
+  signal: AbortSignal;
+  loaders: RequestLoaders;
+}
+
+/** The API of an upstream, or the contract's UPSTREAM_UNAVAILABLE when it is not configured. */
+export function requireApi<K extends keyof UpstreamApis>(services: GatewayServices, name: K): NonNullable<UpstreamApis[K]> {
+  const api = services.apis[name];
+  if (!api) throw new UpstreamUnavailableError(name as UpstreamName, 'not-configured');
+  return api as NonNullable<UpstreamApis[K]>;
+}
+
+/**
+ * Per-request loaders, created on first use so an operation that never touches an upstream
+ * needs none of its credentials (metaphysics' `createLoaders(principal)`).
+ */
+export class RequestLoaders {
+  private pipelineLoaders?: PipelineLoaders;
+
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly principal: Principal,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  get pipeline(): PipelineLoaders {
+    const { config, results, metrics, huaweiAuth } = this.services;
+    this.pipelineLoaders ??= createPipelineLoaders(
+      {
+        client: requireApi(this.services, 'pipeline'),
+        results,
+        metrics,
+        batchMax: config.pipelineBatchMax,
+        ttlSeconds: config.resultCacheTtlSeconds,
+        timezone: config.upstreamTimezone,
+      },
+      huaweiAuth.for(this.principal),
+      this.signal,
+    );
+    return this.pipelineLoaders;
+  }
+}

@@ -1,0 +1,184 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GatewayConfig, UpstreamName } from './config';
+import type { GatewayContext, GatewayServices, UpstreamApis } from './context';
+import type { Cache } from './cache/cache';
+import { MemoryCache } from './cache/memory-cache';
+import { RedisCache } from './cache/redis-cache';
+import { ResultCache } from './cache/result-cache';
+import { GatewayKeys } from './auth/gateway-keys';
+import { HuaweiAuth } from './auth/huawei-auth';
+import { IamTokenProvider } from './auth/iam-token-provider';
+import { identityHash } from './auth/principal';
+import { createLogger, type Logger } from './observability/logger';
+import { createMetrics, type Metrics } from './observability/metrics';
+import { createFormatError } from './plugins/format-error';
+import { metricsPlugin } from './plugins/metrics-plugin';
+import { createResolvers } from './resolvers';
+import { GatewayHttpServer, type RouteHandler } from './server';
+import { UpstreamClient } from './upstreams/http-client';
+import { PipelineClient } from './upstreams/pipeline/client';
+
+export const GATEWAY_VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  }
+})();
+
+/** Dependencies a caller (tests, bench) may inject; defaults are built from the config. */
+export interface GatewayDeps {
+  logger?: Logger;
+  metrics?: Metrics;
+  cache?: Cache;
+}
+
+export interface Gateway {
+  readonly services: GatewayServices;
+  readonly http: GatewayHttpServer;
+  readonly apollo: ApolloServer<GatewayContext>;
+  /** Listens on config.port (0 = a free port) and answers with the base URL. */
+  listen(): Promise<string>;
+  /** Drains in-flight requests, then closes connections, upstream pools and the cache. */
+  close(): Promise<void>;
+}
+
+/** Reads every schema file in `schema/` (one per domain). */
+export function loadTypeDefs(): string[] {
+  const candidates = [path.join(__dirname, '..', 'schema'), path.join(__dirname, '..', '..', 'schema')];
+  for (const dir of candidates) {
+    try {
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.graphql'))
+        .sort()
+        .map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    } catch {
+      // try the next location (ts-jest runs from src/, the build from dist/src/)
+    }
+  }
+  throw new Error(`schema/ not found next to ${__dirname}`);
+}
+
+function createCache(config: GatewayConfig, logger: Logger): Cache {
+  if (!config.redis) return new MemoryCache();
+  return new RedisCache({ target: config.redis, logger });
+}
+
+function createClients(config: GatewayConfig, logger: Logger, metrics: Metrics): Partial<Record<UpstreamName, UpstreamClient>> {
+  const clients: Partial<Record<UpstreamName, UpstreamClient>> = {};
+  for (const [name, baseUrl] of Object.entries(config.endpoints) as Array<[UpstreamName, string]>) {
+    clients[name] = new UpstreamClient({
+      name,
+      baseUrl,
+      policy: config.upstreamPolicy,
+      logger,
+      metrics,
+      detectEmbeddedError: undefined,
+    });
+  }
+  return clients;
+}
+
+function createApis(clients: Partial<Record<UpstreamName, UpstreamClient>>): UpstreamApis {
+  return {
+    pipeline: clients.pipeline && new PipelineClient(clients.pipeline),
+  };
+}
+
+function createHuaweiAuth(config: GatewayConfig, clients: GatewayServices['clients'], cache: Cache, logger: Logger, metrics: Metrics): HuaweiAuth {
+  const login = config.huawei.iam;
+  if (config.huawei.aksk || !login || !clients.iam) return new HuaweiAuth({ aksk: config.huawei.aksk ?? undefined });
+  const tokenIdentity = identityHash(login.username, login.domain, login.project, config.endpoints.iam ?? '');
+  return new HuaweiAuth({
+    tokenIdentity,
+    tokenProvider: new IamTokenProvider({
+      client: clients.iam,
+      login,
+      cache,
+      cachePrefix: config.cachePrefix,
+      identity: tokenIdentity,
+      refreshMarginSeconds: config.tokenRefreshMarginSeconds,
+      logger,
+      metrics,
+    }),
+  });
+}
+
+/**
+ * Builds the whole gateway from a validated config: cache, upstream clients, auth, schema,
+ * Apollo Server and the HTTP surface. Nothing here reads the environment.
+ */
+export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, pretty: !config.production });
+  const metrics = deps.metrics ?? createMetrics();
+  const cache = deps.cache ?? createCache(config, logger);
+  if (cache instanceof RedisCache) {
+    const ready = await cache.waitReady(2000);
+    if (!ready) logger.warn({ cache: cache.kind }, 'Redis not reachable at start: serving without cache until it is');
+  }
+  const clients = createClients(config, logger, metrics);
+  const services: GatewayServices = {
+    config,
+    logger,
+    metrics,
+    cache,
+    results: new ResultCache(cache, config.cachePrefix, metrics),
+    clients,
+    apis: createApis(clients),
+    huaweiAuth: createHuaweiAuth(config, clients, cache, logger, metrics),
+  };
+
+  const schema = makeExecutableSchema<GatewayContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: createResolvers({ version: GATEWAY_VERSION, simulated: config.simulation !== null }) as never,
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: !config.production,
+    formatError: createFormatError({ logger, production: config.production }),
+    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics)],
+    logger: {
+      debug: (m) => logger.debug(m),
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+  });
+  await apollo.start();
+
+  const routes: RouteHandler[] = [];
+  const http = new GatewayHttpServer({ services, apollo, keys: new GatewayKeys(config.apiKeys), routes });
+
+  let closed = false;
+  return {
+    services,
+    http,
+    apollo,
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        http.server.once('error', reject);
+        http.server.listen(config.port, config.host, () => resolve());
+      });
+      http.markServing();
+      const addr = http.server.address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      return `http://${host}:${addr.port}`;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (http.server.listening) await http.drain(config.shutdownGraceMs);
+      await apollo.stop();
+      await Promise.all(Object.values(clients).map((c) => c.close()));
+      if (!deps.cache) await cache.close();
+    },
+  };
+}

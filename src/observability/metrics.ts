@@ -1,0 +1,72 @@
+import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, one registry per gateway instance so tests can run several
+ * gateways in one process.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'gateway_http_requests_total',
+      help: 'HTTP requests served, by route and status code',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    operations: new Counter({
+      name: 'gateway_graphql_operations_total',
+      help: 'GraphQL operations executed, by operation name and outcome',
+      labelNames: ['operation', 'outcome'] as const,
+      registers: [registry],
+    }),
+    operationDuration: new Histogram({
+      name: 'gateway_graphql_operation_duration_seconds',
+      help: 'GraphQL operation latency',
+      labelNames: ['operation'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    upstreamCalls: new Counter({
+      name: 'gateway_upstream_calls_total',
+      help: 'Calls to upstreams, by upstream and HTTP status (or error code)',
+      labelNames: ['upstream', 'status'] as const,
+      registers: [registry],
+    }),
+    upstreamDuration: new Histogram({
+      name: 'gateway_upstream_call_duration_seconds',
+      help: 'Upstream call latency (one attempt)',
+      labelNames: ['upstream'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    cacheLookups: new Counter({
+      name: 'gateway_cache_lookups_total',
+      help: 'Cache lookups, by layer (request, shared) and result (hit, miss, error)',
+      labelNames: ['layer', 'result'] as const,
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'gateway_dataloader_batch_size',
+      help: 'Keys per DataLoader batch',
+      labelNames: ['loader'] as const,
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'gateway_upstream_breaker_state',
+      help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
+      labelNames: ['upstream'] as const,
+      registers: [registry],
+    }),
+    tokenFetches: new Counter({
+      name: 'gateway_iam_token_fetches_total',
+      help: 'IAM token logins performed by this process',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

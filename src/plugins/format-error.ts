@@ -1,0 +1,47 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { UpstreamError, toGraphQLError } from '../errors';
+import type { Logger } from '../observability/logger';
+
+const PUBLIC_CODES = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'UPSTREAM_RATE_LIMITED', 'UPSTREAM_TIMEOUT',
+  'UPSTREAM_UNAVAILABLE', 'UPSTREAM_BAD_RESPONSE', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
+  'OPERATION_LIMIT_EXCEEDED',
+]);
+
+/**
+ * Error masking (Apollo `formatError`): upstream errors get the contract's extensions, argument
+ * errors raised while parsing literals become BAD_USER_INPUT, and anything unexpected is logged
+ * in full and answered as a masked INTERNAL_SERVER_ERROR. Stack traces only outside production.
+ */
+export function createFormatError(options: { logger: Logger; production: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof UpstreamError) {
+      const mapped = toGraphQLError(original);
+      return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: mapped.extensions };
+    }
+    const extensions = { ...formatted.extensions };
+    if (extensions.argumentError) {
+      delete extensions.argumentError;
+      extensions.code = 'BAD_USER_INPUT';
+    }
+    const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
+    if (!PUBLIC_CODES.has(code) || (code === 'INTERNAL_SERVER_ERROR' && !(original instanceof GraphQLError))) {
+      options.logger.error({ err: original, path: formatted.path }, 'unexpected error (masked in the response)');
+      return {
+        message: 'Internal server error',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: options.production ? { code: 'INTERNAL_SERVER_ERROR' } : { code: 'INTERNAL_SERVER_ERROR', ...pickStack(extensions) },
+      };
+    }
+    if (options.production) delete extensions.stacktrace;
+    return { ...formatted, extensions };
+  };
+}
+
+function pickStack(extensions: Record<string, unknown>): Record<string, unknown> {
+  return extensions.stacktrace ? { stacktrace: extensions.stacktrace } : {};
+}

@@ -1,0 +1,13 @@
+import type { Resolvers } from '../generated/graphql';
+import { DateTimeScalar, JSONScalar } from './scalars';
+import { pipelineResolvers } from './pipeline';
+
+/** Every domain's resolvers, merged. Each domain lives in its own file and stays thin. */
+export function createResolvers(info: { version: string; simulated: boolean }): Resolvers[] {
+  const common: Resolvers = {
+    DateTime: DateTimeScalar,
+    JSON: JSONScalar,
+    Query: { gatewayInfo: () => info },
+  };
+  return [common, pipelineResolvers];
+}

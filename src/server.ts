@@ -1,0 +1,246 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { GatewayContext, GatewayServices } from './context';
+import { RequestLoaders } from './context';
+import type { GatewayKeys } from './auth/gateway-keys';
+import type { Principal } from './auth/principal';
+import { UPSTREAM_NAMES } from './config';
+import { renderIdePage } from './ide/page';
+
+/** Handles a path the core server does not know (e.g. `/media/...`); answers false to pass. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: HttpRequestContext) => Promise<boolean>;
+
+export interface HttpRequestContext {
+  url: URL;
+  requestId: string;
+  principal: Principal | null;
+}
+
+export interface HttpServerOptions {
+  services: GatewayServices;
+  apollo: ApolloServer<GatewayContext>;
+  keys: GatewayKeys;
+  /** Extra routes tried before the 404 (media streaming). */
+  routes?: RouteHandler[];
+  /** Largest accepted request body (bytes). Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+type Lifecycle = 'starting' | 'serving' | 'draining';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The gateway's HTTP surface: `/graphql` (GraphQL over HTTP via Apollo Server, and the IDE for
+ * browsers), `/healthz`, `/readyz`, `/metrics`, plus extra routes (media). Tracks in-flight
+ * requests so shutdown can drain them.
+ */
+export class GatewayHttpServer {
+  readonly server: http.Server;
+  private lifecycle: Lifecycle = 'starting';
+  private inFlight = 0;
+  private readonly idle = new Set<() => void>();
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  markServing(): void {
+    this.lifecycle = 'serving';
+  }
+
+  /** Stops accepting connections and waits up to `graceMs` for in-flight requests. */
+  async drain(graceMs: number): Promise<void> {
+    this.lifecycle = 'draining';
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => this.idle.add(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+      ]);
+    }
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const { services } = this.options;
+    const log = services.logger.child({ requestId });
+    this.inFlight += 1;
+    let route = 'other';
+    try {
+      if (url.pathname === '/graphql') {
+        route = 'graphql';
+        await this.graphql(req, res, url, requestId);
+      } else if (url.pathname === '/healthz') {
+        route = 'healthz';
+        sendJson(res, 200, { status: 'ok' });
+      } else if (url.pathname === '/readyz') {
+        route = 'readyz';
+        this.readiness(res);
+      } else if (url.pathname === '/metrics') {
+        route = 'metrics';
+        const body = await services.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': services.metrics.registry.contentType });
+        res.end(body);
+      } else {
+        let handled = false;
+        for (const handler of this.options.routes ?? []) {
+          handled = await handler(req, res, { url, requestId, principal: null });
+          if (handled) {
+            route = url.pathname.split('/')[1] ?? 'other';
+            break;
+          }
+        }
+        if (!handled) sendJson(res, 404, { error: 'not found' });
+      }
+    } catch (err) {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    } finally {
+      services.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      if (route !== 'healthz' && route !== 'readyz' && route !== 'metrics') {
+        log.info(
+          { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) },
+          'request',
+        );
+      }
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.idle) resolve();
+    }
+  }
+
+  private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+    const { services, apollo, keys } = this.options;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && prefersHtml(req)) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end(renderIdePage({ authRequired: keys.enabled }));
+      return;
+    }
+    if (method !== 'GET' && method !== 'POST') {
+      res.setHeader('allow', 'GET, POST');
+      sendGraphQLError(res, 405, 'Only GET and POST are supported on /graphql', 'BAD_REQUEST');
+      return;
+    }
+    const key = keys.check(req.headers.authorization);
+    if (!key.ok) {
+      res.setHeader('www-authenticate', 'Bearer realm="gateway"');
+      sendGraphQLError(res, 401, key.reason, 'UNAUTHENTICATED');
+      return;
+    }
+
+    let body: unknown = undefined;
+    if (method === 'POST') {
+      const raw = await readBody(req, this.options.maxBodyBytes ?? 1024 * 1024);
+      if (raw === 'too-large') {
+        sendGraphQLError(res, 413, 'Request body is too large', 'BAD_REQUEST');
+        return;
+      }
+      const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+      if (contentType.includes('json')) {
+        try {
+          body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+        } catch {
+          sendGraphQLError(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
+          return;
+        }
+      } else {
+        body = raw.toString('utf8');
+      }
+    }
+
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+
+    const callerToken = typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
+    const principal: Principal = { requestId, gatewayKeyId: key.keyId, callerToken };
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+    };
+    res.on('close', onClose);
+
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method, headers, search: url.search, body },
+      context: async () => ({
+        principal,
+        services,
+        logger: services.logger.child({ requestId }),
+        signal: abort.signal,
+        loaders: new RequestLoaders(services, principal, abort.signal),
+      }),
+    });
+    for (const [k, v] of result.headers) res.setHeader(k, v);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  private readiness(res: ServerResponse): void {
+    const { services } = this.options;
+    const cache = services.cache.health();
+    const upstreams = Object.fromEntries(
+      UPSTREAM_NAMES.map((name) => {
+        const client = services.clients[name];
+        return [name, client ? { configured: true, breaker: client.breaker.current() } : { configured: false }];
+      }),
+    );
+    const degraded =
+      cache.state !== 'up' || Object.values(upstreams).some((u) => 'breaker' in u && u.breaker !== 'closed');
+    const status = this.lifecycle === 'serving' ? (degraded ? 'degraded' : 'ready') : this.lifecycle;
+    sendJson(res, this.lifecycle === 'serving' ? 200 : 503, {
+      status,
+      simulated: services.config.simulation !== null,
+      cache,
+      upstreams,
+    });
+  }
+}
+
+function prefersHtml(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('text/html') && !req.url?.includes('query=');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendGraphQLError(res: ServerResponse, status: number, message: string, code: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      return 'too-large';
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,350 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import type { UpstreamName, UpstreamPolicy } from '../config';
+import {
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamHttpError,
+  UpstreamRateLimitedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { CircuitBreaker } from './circuit-breaker';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type QueryValue = string | number | boolean | undefined | null | ReadonlyArray<string | number>;
+
+/** What an authenticator sees of the outgoing request, to sign it or add headers. */
+export interface OutgoingRequest {
+  method: HttpMethod;
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Adds credentials to each attempt (a refreshed token is picked up by the retry).
+ * `onUnauthorized` is called once on a 401: answering true retries the call once.
+ */
+export interface RequestAuthenticator {
+  authenticate(request: OutgoingRequest): Promise<Record<string, string>>;
+  onUnauthorized?(): Promise<boolean>;
+}
+
+export interface UpstreamRequest {
+  method: HttpMethod;
+  /** Path under the base URL, each segment already encoded (use {@link path}). */
+  path: string;
+  query?: Readonly<Record<string, QueryValue>>;
+  headers?: Readonly<Record<string, string>>;
+  /** JSON body (serialised here). */
+  json?: unknown;
+  /**
+   * Whether the call only reads (safe to retry). Some reads are POSTs: pipeline status,
+   * coordinated search.
+   */
+  read: boolean;
+  auth?: RequestAuthenticator;
+  /** Cancels the call (client gone, operation deadline). */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON, `undefined` for an empty body. */
+  body: unknown;
+}
+
+export interface UpstreamStream {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable;
+}
+
+/**
+ * Reads an upstream-specific error out of a body that arrived with a 2xx status (CodeArts
+ * Artifact wraps errors in HTTP 200). Returns undefined when the body is not an error.
+ */
+export type EmbeddedErrorDetector = (body: unknown) => { upstreamCode?: string; message?: string; status?: number } | undefined;
+
+export interface UpstreamClientOptions {
+  name: UpstreamName;
+  /** Base URL (scheme, host, optional port and path prefix). */
+  baseUrl: string;
+  policy: UpstreamPolicy;
+  logger: Logger;
+  metrics: Metrics;
+  detectEmbeddedError?: EmbeddedErrorDetector;
+  /** Dispatcher to use instead of a pooled Agent of its own (tests, proxies). */
+  dispatcher?: Dispatcher;
+  /** Sleep, injectable for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** Encodes each segment of a path: path`/v5/${projectId}/api` → "/v5/abc%2Fx/api". */
+export function path(strings: TemplateStringsArray, ...values: Array<string | number>): string {
+  return strings.reduce((acc, s, i) => acc + s + (i < values.length ? encodeURIComponent(String(values[i])) : ''), '');
+}
+
+const BACKOFF_BASE_MS = 50;
+
+/**
+ * The one HTTP path to every upstream: pooled undici connections, a deadline per call,
+ * retries of reads with exponential backoff and jitter, one wait on 429 Retry-After, a circuit
+ * breaker, metrics, and typed {@link UpstreamError}s. 4xx answers never count as upstream faults.
+ */
+export class UpstreamClient {
+  readonly name: UpstreamName;
+  readonly breaker: CircuitBreaker;
+  private readonly base: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.name = options.name;
+    this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : options.baseUrl + '/');
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connections: options.policy.connections,
+        connect: { timeout: options.policy.connectTimeoutMs },
+        keepAliveTimeout: 30_000,
+      });
+    this.sleep = options.sleep ?? sleep;
+    this.random = options.random ?? Math.random;
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.policy.breakerFailureThreshold,
+      resetMs: options.policy.breakerResetMs,
+      onStateChange: (state) => {
+        options.metrics.breakerState.set({ upstream: this.name }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+        options.logger.warn({ upstream: this.name, breaker: state }, 'circuit breaker changed state');
+      },
+    });
+    options.metrics.breakerState.set({ upstream: this.name }, 0);
+  }
+
+  /** Sends a request and parses its JSON answer. */
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.withPolicy(req, async (res) => {
+      const text = await res.body.text();
+      const headers = flattenHeaders(res.headers);
+      const body = parseJson(this.name, text, res.statusCode);
+      if (res.statusCode >= 400) throw httpError(this.name, res.statusCode, headers, body);
+      const embedded = this.options.detectEmbeddedError?.(body);
+      if (embedded) {
+        throw new UpstreamHttpError(this.name, embedded.status ?? res.statusCode, headers, body, embedded.upstreamCode, embedded.message);
+      }
+      return { status: res.statusCode, headers, body };
+    });
+  }
+
+  /** Sends a request and hands back the body as a stream (media). Errors are still typed. */
+  async stream(req: UpstreamRequest): Promise<UpstreamStream> {
+    return this.withPolicy(req, async (res) => {
+      const headers = flattenHeaders(res.headers);
+      if (res.statusCode >= 400) {
+        const text = await res.body.text();
+        throw httpError(this.name, res.statusCode, headers, safeParse(text));
+      }
+      return { status: res.statusCode, headers, body: res.body };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  url(pathAndQuery: string, query?: Readonly<Record<string, QueryValue>>): URL {
+    const url = new URL(pathAndQuery.replace(/^\/+/, ''), this.base);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+      else url.searchParams.append(k, String(v));
+    }
+    return url;
+  }
+
+  /** Waits before a retry; if the call is cancelled meanwhile, the last error stands. */
+  private async pause(ms: number, signal: AbortSignal, lastError: UpstreamError): Promise<void> {
+    try {
+      await this.sleep(ms, signal);
+    } catch {
+      throw lastError;
+    }
+  }
+
+  private async withPolicy<T>(req: UpstreamRequest, handle: (res: Dispatcher.ResponseData) => Promise<T>): Promise<T> {
+    const { policy, logger, metrics } = this.options;
+    const deadline = AbortSignal.timeout(policy.deadlineMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const url = this.url(req.path, req.query);
+    const body = req.json === undefined ? '' : JSON.stringify(req.json);
+    let attempt = 0;
+    let waitedOn429 = false;
+    let refreshedAuth = false;
+
+    for (;;) {
+      if (!this.breaker.tryAcquire()) {
+        metrics.upstreamCalls.inc({ upstream: this.name, status: 'breaker_open' });
+        throw new UpstreamUnavailableError(this.name, 'circuit-open');
+      }
+      const started = performance.now();
+      let outcome: 'success' | 'fault' | 'neutral' = 'neutral';
+      try {
+        const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+        if (body) headers['content-type'] = 'application/json';
+        if (req.auth) Object.assign(headers, await req.auth.authenticate({ method: req.method, url, headers, body }));
+        const res = await request(url, {
+          method: req.method,
+          headers,
+          body: body || undefined,
+          signal,
+          dispatcher: this.dispatcher,
+          headersTimeout: policy.deadlineMs,
+          bodyTimeout: policy.deadlineMs,
+        }).catch((err: unknown) => {
+          throw transportError(this.name, err, signal, req.signal, policy.deadlineMs);
+        });
+        metrics.upstreamCalls.inc({ upstream: this.name, status: String(res.statusCode) });
+        try {
+          const result = await handle(res);
+          outcome = 'success';
+          return result;
+        } catch (err) {
+          if (!(err instanceof UpstreamError) && signal.aborted) {
+            throw transportError(this.name, err, signal, req.signal, policy.deadlineMs);
+          }
+          throw err;
+        }
+      } catch (err) {
+        const error = err instanceof UpstreamError ? err : transportError(this.name, err, signal, req.signal, policy.deadlineMs);
+        if (!(err instanceof UpstreamHttpError)) metrics.upstreamCalls.inc({ upstream: this.name, status: error.code });
+        outcome = error.isUpstreamFault ? 'fault' : 'neutral';
+        if (error instanceof UpstreamHttpError && error.statusCode === 401 && req.auth?.onUnauthorized && !refreshedAuth) {
+          refreshedAuth = true;
+          if (await req.auth.onUnauthorized()) continue;
+        }
+        if (error instanceof UpstreamRateLimitedError && !waitedOn429) {
+          waitedOn429 = true;
+          const wait = error.retryAfterSeconds ?? 1;
+          if (wait <= policy.maxRetryAfterSeconds && !signal.aborted) {
+            logger.debug({ upstream: this.name, retryAfterSeconds: wait }, 'upstream rate limited: waiting as asked');
+            await this.pause(wait * 1000, signal, error);
+            continue;
+          }
+        }
+        if (req.read && error.isUpstreamFault && !(error instanceof UpstreamTimeoutError) && attempt < policy.retries && !signal.aborted) {
+          attempt += 1;
+          const backoff = BACKOFF_BASE_MS * 2 ** (attempt - 1);
+          await this.pause(backoff / 2 + this.random() * backoff, signal, error);
+          continue;
+        }
+        throw error;
+      } finally {
+        metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
+        if (outcome === 'success') this.breaker.onSuccess();
+        else if (outcome === 'fault') this.breaker.onFailure();
+        else this.breaker.onNeutral();
+        logger.debug(
+          { upstream: this.name, method: req.method, path: url.pathname, outcome, ms: Math.round(performance.now() - started) },
+          'upstream call',
+        );
+      }
+    }
+  }
+}
+
+function httpError(name: UpstreamName, status: number, headers: Record<string, string>, body: unknown): UpstreamError {
+  const { upstreamCode, message } = readErrorBody(body);
+  if (status === 429) return new UpstreamRateLimitedError(name, parseRetryAfter(headers['retry-after']), upstreamCode);
+  return new UpstreamHttpError(name, status, headers, body, upstreamCode, message);
+}
+
+/**
+ * Error bodies of all five upstreams: Huawei `{error_code, error_msg}` and
+ * `{error: {code, message}}`, Bandwidth `{type, description}`, Comestri `{error}` / `{errors}`.
+ */
+export function readErrorBody(body: unknown): { upstreamCode?: string; message?: string } {
+  if (!body || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+  if (b.error_code !== undefined) return { upstreamCode: str(b.error_code), message: str(b.error_msg) };
+  if (b.error && typeof b.error === 'object') {
+    const e = b.error as Record<string, unknown>;
+    return { upstreamCode: str(e.code), message: str(e.message) };
+  }
+  if (b.type !== undefined && b.description !== undefined) return { upstreamCode: str(b.type), message: str(b.description) };
+  if (typeof b.error === 'string') return { message: b.error };
+  if (Array.isArray(b.errors)) return { message: b.errors.map(String).join('; ') };
+  return { message: str(b.message) };
+}
+
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+function transportError(
+  name: UpstreamName,
+  err: unknown,
+  signal: AbortSignal,
+  callerSignal: AbortSignal | undefined,
+  deadlineMs: number,
+): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const code = (err as { code?: string } | null)?.code ?? '';
+  if (signal.aborted && !callerSignal?.aborted) return new UpstreamTimeoutError(name, deadlineMs, { cause: err });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new UpstreamTimeoutError(name, deadlineMs, { cause: err });
+  }
+  return new UpstreamUnavailableError(name, 'connection', { cause: err });
+}
+
+function parseJson(name: UpstreamName, text: string, status: number): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // An error status with a non-JSON body is still that error status.
+    if (status >= 400) return text.slice(0, 200);
+    throw new UpstreamBadResponseError(name, 'body is not JSON', status, { cause: err });
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,101 @@
+import DataLoader from 'dataloader';
+import type { PipelineRun } from '../../generated/graphql';
+import type { HuaweiCredentials } from '../../auth/huawei-auth';
+import type { ResultCache } from '../../cache/result-cache';
+import type { Metrics } from '../../observability/metrics';
+import type { PipelineClient } from './client';
+import { mapPipelineRun, pipelineIdOf } from './mapping';
+
+export interface PipelineKey {
+  projectId: string;
+  pipelineId: string;
+}
+
+export interface PipelineLoaderDeps {
+  client: PipelineClient;
+  results: ResultCache;
+  metrics: Metrics;
+  /** Most ids in one status call (PIPELINE_BATCH_MAX). */
+  batchMax: number;
+  /** Shared-cache TTL of a latest run (s). */
+  ttlSeconds: number;
+  timezone: string;
+}
+
+/** `null`: the pipeline has never run. */
+export type LatestRun = PipelineRun | null;
+
+/**
+ * Per-request loader of pipelines' latest runs. However many pipelines one operation asks for,
+ * through any field, one batch sends one status call per project for every `batchMax` distinct
+ * ids, after serving what the shared cache already holds for this credential.
+ */
+export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
+  const scope = { namespace: 'pipeline-status', identity: credentials.identity };
+
+  async function loadProject(projectId: string, pipelineIds: string[]): Promise<Map<string, LatestRun | Error>> {
+    const out = new Map<string, LatestRun | Error>();
+    const cacheIds = pipelineIds.map((id) => `${projectId}/${id}`);
+    const { values, version } = await deps.results.readMany<LatestRun>(scope, cacheIds);
+    const missing: string[] = [];
+    pipelineIds.forEach((id, i) => {
+      const cached = values[i];
+      if (cached === undefined) missing.push(id);
+      else out.set(id, cached);
+    });
+
+    const chunks: string[][] = [];
+    for (let i = 0; i < missing.length; i += deps.batchMax) chunks.push(missing.slice(i, i + deps.batchMax));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let answer: unknown[];
+        try {
+          answer = await deps.client.batchLatestStatus(projectId, chunk, credentials, signal);
+        } catch (err) {
+          for (const id of chunk) out.set(id, err as Error);
+          return;
+        }
+        const byId = new Map<string, unknown>();
+        for (const row of answer) {
+          const id = pipelineIdOf(row);
+          if (id) byId.set(id, row);
+        }
+        const toCache: Array<[string, LatestRun]> = [];
+        for (const id of chunk) {
+          const row = byId.get(id);
+          // Only pipelines with a run are returned: absence means "never run".
+          const run = row === undefined ? null : mapPipelineRun(row, deps.timezone);
+          out.set(id, run);
+          if (!(run instanceof Error)) toCache.push([`${projectId}/${id}`, run]);
+        }
+        await deps.results.writeMany(scope, version, toCache, deps.ttlSeconds);
+      }),
+    );
+    return out;
+  }
+
+  const latestRun = new DataLoader<PipelineKey, LatestRun, string>(
+    async (keys) => {
+      deps.metrics.batchSize.observe({ loader: 'pipeline.latestRun' }, keys.length);
+      const byProject = new Map<string, string[]>();
+      for (const { projectId, pipelineId } of keys) {
+        const ids = byProject.get(projectId) ?? [];
+        ids.push(pipelineId);
+        byProject.set(projectId, ids);
+      }
+      const results = new Map<string, Map<string, LatestRun | Error>>();
+      await Promise.all(
+        [...byProject].map(async ([projectId, ids]) => results.set(projectId, await loadProject(projectId, ids))),
+      );
+      return keys.map(({ projectId, pipelineId }) => {
+        const answers = results.get(projectId);
+        return answers?.has(pipelineId) ? (answers.get(pipelineId) as LatestRun | Error) : new Error(`pipeline ${pipelineId} was not loaded`);
+      });
+    },
+    { cacheKeyFn: (k) => `${k.projectId}/${k.pipelineId}`, maxBatchSize: Number.POSITIVE_INFINITY },
+  );
+
+  return { latestRun };
+}
+
+export type PipelineLoaders = ReturnType<typeof createPipelineLoaders>;
