@@ -276,5 +276,6 @@ function send(res: ServerResponse, response: SimResponse): void {
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  // Unref'd: a simulated hang must never keep a closing process alive.
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

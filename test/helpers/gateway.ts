@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import Redis from 'ioredis';
 import { loadConfig, type GatewayConfig } from '../../src/config';
 import { createGateway, type Gateway, type GatewayDeps } from '../../src/gateway';
 import { startSimulators, withSimulatedUpstreams, type SimulatedUpstreams } from '../../src/simulators';
@@ -23,6 +24,24 @@ export function captureLogger(level = 'debug'): Logger {
     },
   });
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream);
+}
+
+/** Deletes every key a test wrote under `prefix` in the shared Redis (tests clean up after themselves). */
+export async function deleteTestKeys(prefix: string, url = SHARED_REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await Promise.all(keys.map((k) => redis.del(k)));
+    } while (cursor !== '0');
+  } catch {
+    // Redis gone (a fault test): nothing to clean.
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export interface TestGateway {
@@ -90,6 +109,7 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
     async close() {
       await gateway.close();
       if (!options.sims) await sims.close();
+      if (useRedis && !options.env?.CACHE_PREFIX) await deleteTestKeys(env.CACHE_PREFIX ?? '');
     },
   };
 }
