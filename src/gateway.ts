@@ -141,6 +141,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     schema,
     introspection: config.introspection,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
     formatError: createFormatError({ logger, production: config.production }),

@@ -36,6 +36,8 @@ export class RedisCache implements Cache {
       commandTimeout: options.commandTimeoutMs ?? 250,
       retryStrategy: (times) => Math.min(times * 100, 2000),
       lazyConnect: false,
+      // How long close() waits for the socket to end before destroying it (ioredis default 2 s).
+      disconnectTimeout: 200,
       ...options.redisOptions,
     };
     if ('url' in options.target) {
@@ -129,11 +131,15 @@ export class RedisCache implements Cache {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
+    // disconnect() also stops ioredis's reconnect timer, which quit() leaves running when down.
+    if (this.client.status === 'ready') {
+      try {
+        await this.client.quit();
+      } catch {
+        // fall through to disconnect
+      }
     }
+    this.client.disconnect();
   }
 
   private markDown(reason: string): void {
