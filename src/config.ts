@@ -76,6 +76,19 @@ export interface GatewayConfig {
   /** Grace period to drain in-flight requests on SIGTERM (ms). */
   shutdownGraceMs: number;
   introspection: boolean;
+  /** Automatic persisted queries, stored in the shared cache (Redis when configured). */
+  persistedQueries: { enabled: boolean; ttlSeconds: number };
+  /** Manifest of the only operations allowed to run (trusted documents), or undefined for any. */
+  trustedDocumentsFile: string | undefined;
+  /** OpenTelemetry spans; `exporter: 'none'` (the default) creates none. */
+  tracing: TracingConfig;
+}
+
+export interface TracingConfig {
+  exporter: 'none' | 'otlp' | 'console';
+  /** Where OTLP/HTTP JSON spans are posted (the full `/v1/traces` URL). */
+  otlpTracesUrl: string;
+  serviceName: string;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -178,6 +191,13 @@ const variables = {
   UPSTREAM_CONNECTIONS: intIn(1, 1024).default(64),
   SHUTDOWN_GRACE_MS: intIn(0, 120000).default(10000),
   GRAPHQL_INTROSPECTION: bool.optional(),
+  PERSISTED_QUERIES: bool.default(true),
+  PERSISTED_QUERIES_TTL_SECONDS: intIn(60, 2592000).default(86400),
+  TRUSTED_DOCUMENTS: optionalString,
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: baseUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' }).default('bff-gateway'),
 } as const;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -303,5 +323,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     introspection: v.GRAPHQL_INTROSPECTION ?? !production,
+    persistedQueries: { enabled: v.PERSISTED_QUERIES, ttlSeconds: v.PERSISTED_QUERIES_TTL_SECONDS },
+    trustedDocumentsFile: v.TRUSTED_DOCUMENTS,
+    tracing: {
+      exporter: v.OTEL_TRACES_EXPORTER,
+      // The OTel spec's defaults: the signal URL wins, else the base endpoint + /v1/traces.
+      otlpTracesUrl:
+        v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${(v.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`,
+      serviceName: v.OTEL_SERVICE_NAME,
+    },
   };
 }

@@ -5,6 +5,7 @@ import type { HuaweiAuth } from './auth/huawei-auth';
 import type { Principal } from './auth/principal';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
+import type { GatewayTracing } from './observability/tracing';
 import { UpstreamUnavailableError } from './errors';
 import type { UpstreamClient } from './upstreams/http-client';
 import type { PipelineClient } from './upstreams/pipeline/client';
@@ -25,6 +26,8 @@ export interface GatewayServices {
   clients: Partial<Record<UpstreamName, UpstreamClient>>;
   apis: UpstreamApis;
   huaweiAuth: HuaweiAuth;
+  /** OpenTelemetry spans; absent when tracing is off. */
+  tracing?: GatewayTracing | null;
 }
 
 /** The GraphQL context of one operation. */

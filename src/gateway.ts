@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import type { GatewayConfig, UpstreamName } from './config';
 import type { GatewayContext, GatewayServices, UpstreamApis } from './context';
 import type { Cache } from './cache/cache';
@@ -17,6 +18,10 @@ import { identityHash } from './auth/principal';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createFormatError } from './plugins/format-error';
+import { createIdeAssetRoute } from './ide/assets';
+import { createTracing, type GatewayTracing } from './observability/tracing';
+import { createPersistedQuerySetup } from './plugins/persisted-queries';
+import { tracingPlugin } from './plugins/tracing-plugin';
 import { metricsPlugin } from './plugins/metrics-plugin';
 import { createResolvers } from './resolvers';
 import { GatewayHttpServer, type RouteHandler } from './server';
@@ -36,6 +41,8 @@ export interface GatewayDeps {
   logger?: Logger;
   metrics?: Metrics;
   cache?: Cache;
+  /** Span exporter to use instead of the configured one (tests). */
+  spanExporter?: SpanExporter;
 }
 
 export interface Gateway {
@@ -69,7 +76,12 @@ function createCache(config: GatewayConfig, logger: Logger): Cache {
   return new RedisCache({ target: config.redis, logger });
 }
 
-function createClients(config: GatewayConfig, logger: Logger, metrics: Metrics): Partial<Record<UpstreamName, UpstreamClient>> {
+function createClients(
+  config: GatewayConfig,
+  logger: Logger,
+  metrics: Metrics,
+  tracing: GatewayTracing | null = null,
+): Partial<Record<UpstreamName, UpstreamClient>> {
   const clients: Partial<Record<UpstreamName, UpstreamClient>> = {};
   for (const [name, baseUrl] of Object.entries(config.endpoints) as Array<[UpstreamName, string]>) {
     clients[name] = new UpstreamClient({
@@ -78,6 +90,7 @@ function createClients(config: GatewayConfig, logger: Logger, metrics: Metrics):
       policy: config.upstreamPolicy,
       logger,
       metrics,
+      observeAttempt: tracing?.observeUpstreamAttempt,
       detectEmbeddedError: undefined,
     });
   }
@@ -121,7 +134,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     const ready = await cache.waitReady(2000);
     if (!ready) logger.warn({ cache: cache.kind }, 'Redis not reachable at start: serving without cache until it is');
   }
-  const clients = createClients(config, logger, metrics);
+  const persisted = createPersistedQuerySetup({ config, cache, metrics, logger });
+  const tracing = createTracing({ config: config.tracing, version: GATEWAY_VERSION, exporter: deps.spanExporter });
+  const clients = createClients(config, logger, metrics, tracing);
   const services: GatewayServices = {
     config,
     logger,
@@ -131,6 +146,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     clients,
     apis: createApis(clients),
     huaweiAuth: createHuaweiAuth(config, clients, cache, logger, metrics),
+    tracing,
   };
 
   const schema = makeExecutableSchema<GatewayContext>({
@@ -146,7 +162,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
     formatError: createFormatError({ logger, production: config.production }),
-    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics), ...(tracing ? [tracingPlugin()] : []), ...persisted.plugins],
+    persistedQueries: persisted.persistedQueries,
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -156,7 +173,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   });
   await apollo.start();
 
-  const routes: RouteHandler[] = [];
+  const routes: RouteHandler[] = [createIdeAssetRoute()];
   const http = new GatewayHttpServer({ services, apollo, keys: new GatewayKeys(config.apiKeys), routes });
 
   let closed = false;
@@ -179,6 +196,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       closed = true;
       if (http.server.listening) await http.drain(config.shutdownGraceMs);
       await apollo.stop();
+      await tracing?.shutdown();
       await Promise.all(Object.values(clients).map((c) => c.close()));
       if (!deps.cache) await cache.close();
     },

@@ -8,6 +8,7 @@ import type { GatewayKeys } from './auth/gateway-keys';
 import type { Principal } from './auth/principal';
 import { UPSTREAM_NAMES } from './config';
 import { renderIdePage } from './ide/page';
+import { runInRequestScope, setScopeRequestId } from './observability/request-scope';
 
 /** Handles a path the core server does not know (e.g. `/media/...`); answers false to pass. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: HttpRequestContext) => Promise<boolean>;
@@ -45,7 +46,7 @@ export class GatewayHttpServer {
   private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: HttpServerOptions) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => void runInRequestScope(() => this.handle(req, res)));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -76,6 +77,7 @@ export class GatewayHttpServer {
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('X-Request-Id', requestId);
+    setScopeRequestId(requestId);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const { services } = this.options;
     const log = services.logger.child({ requestId });
@@ -175,16 +177,18 @@ export class GatewayHttpServer {
     };
     res.on('close', onClose);
 
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => ({
-        principal,
-        services,
-        logger: services.logger.child({ requestId }),
-        signal: abort.signal,
-        loaders: new RequestLoaders(services, principal, abort.signal),
-      }),
-    });
+    const execute = () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: async () => ({
+          principal,
+          services,
+          logger: services.logger.child({ requestId }),
+          signal: abort.signal,
+          loaders: new RequestLoaders(services, principal, abort.signal),
+        }),
+      });
+    const result = services.tracing ? await services.tracing.inOperation({ requestId, method }, execute) : await execute();
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

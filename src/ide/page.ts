@@ -1,24 +1,75 @@
+import { IDE_EXAMPLES } from './examples';
+
 /**
- * A small GraphQL console served by the gateway itself: no CDN, works with no internet.
+ * Where the page's assets are served (see assets.ts). Relative, so that from the page at
+ * `/graphql` they resolve to `/graphql/ide/...`, and behind a path prefix to `<prefix>/graphql/ide/...`.
+ */
+export const IDE_ASSET_DIR = 'graphql/ide';
+
+/**
+ * Everything the page loads comes from the gateway itself; the policy makes the browser
+ * refuse anything else, so the IDE works (and leaks nothing) with no internet. GraphiQL sets
+ * inline styles and embeds its fonts as data: URLs.
+ */
+export const IDE_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/**
+ * The GraphQL IDE (GraphiQL 3) a browser gets for `GET /graphql`, with the gateway key field
+ * and an example operation per domain. No CDN: React, GraphiQL and their CSS are served by
+ * the gateway from its own dependencies under /graphql/ide/.
  */
 export function renderIdePage(options: { authRequired: boolean }): string {
+  const config = {
+    authRequired: options.authRequired,
+    examples: IDE_EXAMPLES.map(({ domain, title, query, variables }) => ({ domain, title, query, variables })),
+  };
+  const asset = (file: string) => `${IDE_ASSET_DIR}/${file}`;
+  const exampleOptions = IDE_EXAMPLES.map((e, i) => `<option value="${i}">${escapeHtml(e.title)}</option>`).join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>BFF Gateway</title>
-<style>body{font:14px system-ui,sans-serif;margin:0;display:flex;flex-direction:column;height:100vh}
-header{padding:8px 12px;background:#1f2937;color:#fff;display:flex;gap:8px;align-items:center}
-main{flex:1;display:flex}textarea,pre{flex:1;margin:0;padding:12px;font:13px ui-monospace,monospace;border:0;border-right:1px solid #ddd;overflow:auto}
-input{flex:1;max-width:420px}button{padding:4px 14px}</style></head>
-<body><header><strong>BFF GraphQL Gateway</strong>
-<input id="key" placeholder="Gateway key${options.authRequired ? ' (required)' : ' (not required)'}" type="password">
-<button id="run">Run ▶</button></header>
-<main><textarea id="query" spellcheck="false">{ gatewayInfo { version simulated } }</textarea><pre id="result"></pre></main>
-<script>
-document.getElementById('run').onclick = async () => {
-  const key = document.getElementById('key').value;
-  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
-  if (key) headers.authorization = 'Bearer ' + key;
-  const res = await fetch(location.pathname, { method: 'POST', headers, body: JSON.stringify({ query: document.getElementById('query').value }) });
-  document.getElementById('result').textContent = JSON.stringify(await res.json(), null, 2);
-};
-</script></body></html>`;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${IDE_CONTENT_SECURITY_POLICY}">
+<title>BFF GraphQL Gateway · IDE</title>
+<link rel="stylesheet" href="${asset('graphiql.min.css')}">
+<link rel="stylesheet" href="${asset('ide.css')}">
+</head>
+<body>
+<header id="ide-bar">
+<strong>BFF GraphQL Gateway</strong>
+<label>Gateway key <input id="gateway-key" type="password" autocomplete="off" spellcheck="false" placeholder="${
+    options.authRequired ? 'required: paste a key' : 'not required'
+  }"></label>
+<label>Examples <select id="ide-example"><option value="">Load an example…</option>${exampleOptions}</select></label>
+<span id="ide-status"></span>
+</header>
+<div id="graphiql">Loading the IDE…</div>
+<script id="ide-config" type="application/json">${jsonForScript(config)}</script>
+<script src="${asset('react.production.min.js')}"></script>
+<script src="${asset('react-dom.production.min.js')}"></script>
+<script src="${asset('graphiql.min.js')}"></script>
+<script src="${asset('ide.js')}"></script>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON safe inside a <script> element: `<` is escaped so no text can close the element. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { currentRequestId } from './request-scope';
 
 export type { Logger };
 
@@ -44,6 +45,7 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { service: 'bff-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: requestIdMixin,
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
@@ -55,4 +57,11 @@ export function createLogger(options: LoggerOptions): Logger {
     }
   }
   return pino(base);
+}
+
+/** Adds the served request's id to lines from loggers that were not bound to it. */
+function requestIdMixin(_merge: object, _level: number, logger: Logger): object {
+  const requestId = currentRequestId();
+  if (requestId === undefined || 'requestId' in logger.bindings()) return {};
+  return { requestId };
 }

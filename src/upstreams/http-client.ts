@@ -70,6 +70,14 @@ export interface UpstreamStream {
  */
 export type EmbeddedErrorDetector = (body: unknown) => { upstreamCode?: string; message?: string; status?: number } | undefined;
 
+/**
+ * Observes one attempt (tracing): called as the attempt starts, and the function it answers is
+ * called once when the attempt ends, with the HTTP status and/or the error.
+ */
+export type UpstreamAttemptObserver = (attempt: { upstream: UpstreamName; method: HttpMethod; url: URL }) => (
+  end: { status?: number; error?: UpstreamError },
+) => void;
+
 export interface UpstreamClientOptions {
   name: UpstreamName;
   /** Base URL (scheme, host, optional port and path prefix). */
@@ -78,6 +86,8 @@ export interface UpstreamClientOptions {
   logger: Logger;
   metrics: Metrics;
   detectEmbeddedError?: EmbeddedErrorDetector;
+  /** Called around each attempt (OpenTelemetry spans); absent when tracing is off. */
+  observeAttempt?: UpstreamAttemptObserver;
   /** Dispatcher to use instead of a pooled Agent of its own (tests, proxies). */
   dispatcher?: Dispatcher;
   /** Sleep, injectable for tests. */
@@ -197,6 +207,9 @@ export class UpstreamClient {
       }
       const started = performance.now();
       let outcome: 'success' | 'fault' | 'neutral' = 'neutral';
+      const observed = this.options.observeAttempt?.({ upstream: this.name, method: req.method, url });
+      let observedStatus: number | undefined;
+      let observedError: UpstreamError | undefined;
       try {
         const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
         if (body) headers['content-type'] = 'application/json';
@@ -213,6 +226,7 @@ export class UpstreamClient {
           throw transportError(this.name, err, signal, req.signal, policy.deadlineMs);
         });
         metrics.upstreamCalls.inc({ upstream: this.name, status: String(res.statusCode) });
+        observedStatus = res.statusCode;
         try {
           const result = await handle(res);
           outcome = 'success';
@@ -227,6 +241,7 @@ export class UpstreamClient {
         const error = err instanceof UpstreamError ? err : transportError(this.name, err, signal, req.signal, policy.deadlineMs);
         if (!(err instanceof UpstreamHttpError)) metrics.upstreamCalls.inc({ upstream: this.name, status: error.code });
         outcome = error.isUpstreamFault ? 'fault' : 'neutral';
+        observedError = error;
         if (error instanceof UpstreamHttpError && error.statusCode === 401 && req.auth?.onUnauthorized && !refreshedAuth) {
           refreshedAuth = true;
           if (await req.auth.onUnauthorized()) continue;
@@ -248,6 +263,7 @@ export class UpstreamClient {
         }
         throw error;
       } finally {
+        observed?.({ status: observedStatus, error: observedError });
         metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
         if (outcome === 'success') this.breaker.onSuccess();
         else if (outcome === 'fault') this.breaker.onFailure();
