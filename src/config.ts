@@ -70,6 +70,8 @@ export interface GatewayConfig {
   pipelineBatchMax: number;
   /** TTL of cached upstream results (s). */
   resultCacheTtlSeconds: number;
+  /** Stale-while-revalidate window past the TTL, per upstream (s); 0 = no stale serving. */
+  resultCacheStaleSeconds: Record<UpstreamName, number>;
   /** IAM tokens are refreshed this long before `expires_at` (s). */
   tokenRefreshMarginSeconds: number;
   upstreamPolicy: UpstreamPolicy;
@@ -181,6 +183,16 @@ const variables = {
   ARTIFACT_EXPOSE_MAVEN_PASSWORDS: bool.default(false),
   PIPELINE_BATCH_MAX: intIn(1, 1000).default(100),
   RESULT_CACHE_TTL_SECONDS: intIn(0, 86400).default(15),
+  // `30` for every upstream, or `30,bandwidth=0,pipeline=60` (a bare number is the default).
+  RESULT_CACHE_STALE_SECONDS: z
+    .string()
+    .regex(/^\s*(\d{1,5}|[a-z]+=\d{1,5})(\s*,\s*(\d{1,5}|[a-z]+=\d{1,5}))*\s*$/, {
+      message: 'must be seconds (e.g. 30) and/or upstream=seconds pairs (e.g. 30,bandwidth=0)',
+    })
+    .refine((s) => s.split(',').every((p) => !p.includes('=') || (UPSTREAM_NAMES as readonly string[]).includes(p.split('=')[0]!.trim())), {
+      message: `names an unknown upstream (known: ${UPSTREAM_NAMES.join(', ')})`,
+    })
+    .default('30'),
   TOKEN_REFRESH_MARGIN_SECONDS: intIn(0, 43200).default(3600),
   UPSTREAM_DEADLINE_MS: intIn(100, 300000).default(10000),
   UPSTREAM_CONNECT_TIMEOUT_MS: intIn(50, 60000).default(3000),
@@ -215,6 +227,17 @@ function parseVariables(env: Readonly<Record<string, string | undefined>>): Vari
     out[name] = result.data;
   }
   return out as Variables;
+}
+
+function staleWindows(spec: string): Record<UpstreamName, number> {
+  const parts = spec.split(',').map((p) => p.trim());
+  const fallback = Number(parts.find((p) => !p.includes('=')) ?? '0');
+  const windows = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, fallback])) as Record<UpstreamName, number>;
+  for (const p of parts.filter((p) => p.includes('='))) {
+    const [name, seconds] = p.split('=');
+    windows[name!.trim() as UpstreamName] = Number(seconds);
+  }
+  return windows;
 }
 
 function requireAll(v: Variables, upstream: UpstreamName, names: Array<keyof Variables>): void {
@@ -311,6 +334,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     artifactExposeMavenPasswords: v.ARTIFACT_EXPOSE_MAVEN_PASSWORDS,
     pipelineBatchMax: v.PIPELINE_BATCH_MAX,
     resultCacheTtlSeconds: v.RESULT_CACHE_TTL_SECONDS,
+    resultCacheStaleSeconds: staleWindows(v.RESULT_CACHE_STALE_SECONDS),
     tokenRefreshMarginSeconds: v.TOKEN_REFRESH_MARGIN_SECONDS,
     upstreamPolicy: {
       deadlineMs: v.UPSTREAM_DEADLINE_MS,

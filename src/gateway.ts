@@ -142,7 +142,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     logger,
     metrics,
     cache,
-    results: new ResultCache(cache, config.cachePrefix, metrics),
+    results: new ResultCache(cache, config.cachePrefix, metrics, { staleSeconds: config.resultCacheStaleSeconds, logger }),
     clients,
     apis: createApis(clients),
     huaweiAuth: createHuaweiAuth(config, clients, cache, logger, metrics),

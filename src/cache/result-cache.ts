@@ -1,21 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { UpstreamName } from '../config';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import type { Cache } from './cache';
 import { cacheKey } from './cache';
-import type { Metrics } from '../observability/metrics';
+import { Coalescer } from './coalescer';
 
 /**
- * Shared result cache: the second of the gateway's two cache layers.
+ * Shared result cache: the gateway's cache layers beyond one request.
  *
  * 1. Per request, each DataLoader dedupes and batches the keys one operation asks for
  *    (`src/upstreams/<name>/loaders.ts`); nothing outlives the request.
- * 2. Across requests and processes, this TTL cache holds upstream results in the {@link Cache}
+ * 2. Per process, identical in-flight upstream reads are coalesced ({@link Coalescer}): a key
+ *    another request is already fetching, for the same upstream identity and cache version, is
+ *    awaited instead of fetched again ({@link ResultCache.loadMany}).
+ * 3. Across requests and processes, this TTL cache holds upstream results in the {@link Cache}
  *    (Redis when configured). Every entry is scoped by `(namespace, identity)`, where identity is
  *    the hash of the upstream credential that fetched it, so nothing one caller fetched is ever
  *    served to a caller with another identity.
  *
+ * Stale-while-revalidate, per upstream: an entry past its TTL but within its upstream's stale
+ * window is still served, and ONE background refresh replaces it (once per process by an
+ * in-process guard, once across processes by a short lock in the shared cache). While the
+ * upstream is down, the stale value keeps being served until the window closes.
+ *
  * Invalidation is versioned: each scope has a version counter stored beside its entries (same
  * hash slot), every entry records the version it was read under, and a mutation bumps the
- * version. A value whose load started before the bump is written with the old version and so is
- * never served: an in-flight read cannot resurrect what a mutation invalidated.
+ * version. A value whose load started before the bump, foreground or background refresh, is
+ * written with the old version and so is never served: nothing in flight can resurrect what a
+ * mutation invalidated. The version is also part of the coalescing key, so a request that reads
+ * after a mutation never shares an upstream call that started before it.
  */
 export interface CacheScope {
   /** What kind of result, e.g. `pipeline-status`. */
@@ -25,8 +39,11 @@ export interface CacheScope {
 }
 
 interface Stored<T> {
+  /** Scope version the value was read under. */
   v: string;
   d: T;
+  /** Fresh until (epoch ms); absent in entries written without a stale window. */
+  f?: number;
 }
 
 export interface CachedRead<T> {
@@ -36,55 +53,140 @@ export interface CachedRead<T> {
   version: string;
 }
 
+export interface LoadOptions {
+  /** The upstream the values come from: chooses the stale-while-revalidate window. */
+  upstream?: UpstreamName;
+  /** How long a value is fresh (s). 0: neither cached nor served stale (still coalesced). */
+  ttlSeconds: number;
+  /** The request's signal: the upstream call is cancelled once every request waiting on it is gone. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Fetches `ids` from the upstream, answering a value or an Error per id (an id left out of
+ * the map answers an Error). Throwing answers that error for every id. Errors are never cached.
+ */
+export type ResultFetch<T> = (ids: string[], signal: AbortSignal) => Promise<Map<string, T | Error>>;
+
+export interface ResultCacheOptions {
+  /**
+   * Stale-while-revalidate window per upstream (s): how long past its TTL an entry is still
+   * served while one background refresh runs. Upstreams left out: 0 (no stale serving).
+   */
+  staleSeconds?: Partial<Record<UpstreamName, number>>;
+  logger?: Logger;
+  /** Clock, injectable for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+type Lookup<T> = { state: 'fresh' | 'stale'; value: T } | { state: 'miss' };
+
 export class ResultCache {
+  private readonly coalescer = new Coalescer<unknown>();
+  /** Refresh keys this process is refreshing now (the in-process half of "refresh once"). */
+  private readonly refreshing = new Set<string>();
+  private readonly background = new Set<Promise<void>>();
+  private readonly now: () => number;
+
   constructor(
     private readonly cache: Cache,
     private readonly prefix: string,
     private readonly metrics?: Metrics,
-  ) {}
+    private readonly options: ResultCacheOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
+  /** The stale window of an upstream (s). */
+  staleSecondsOf(upstream: UpstreamName | undefined): number {
+    return upstream ? (this.options.staleSeconds?.[upstream] ?? 0) : 0;
+  }
+
+  /** Fresh cached values only (a stale entry reads as a miss); see {@link loadMany} for SWR. */
   async readMany<T>(scope: CacheScope, ids: readonly string[]): Promise<CachedRead<T>> {
-    const keys = [this.versionKey(scope), ...ids.map((id) => this.key(scope, id))];
-    const [rawVersion, ...raw] = await this.cache.getMany(keys);
-    const version = rawVersion ?? '0';
-    const values = raw.map((r): T | undefined => {
-      if (r === undefined) return undefined;
-      try {
-        const stored = JSON.parse(r) as Stored<T>;
-        return stored.v === version ? stored.d : undefined;
-      } catch {
-        return undefined;
-      }
-    });
-    if (this.metrics && ids.length) {
-      const hits = values.filter((v) => v !== undefined).length;
-      if (hits) this.metrics.cacheLookups.inc({ layer: 'shared', result: 'hit' }, hits);
-      if (ids.length - hits) this.metrics.cacheLookups.inc({ layer: 'shared', result: 'miss' }, ids.length - hits);
-    }
+    const { lookups, version } = await this.lookup<T>(scope, ids);
+    const values = lookups.map((l) => (l.state === 'fresh' ? l.value : undefined));
+    this.count('hit', values.filter((v) => v !== undefined).length);
+    this.count('miss', values.filter((v) => v === undefined).length);
     return { values, version };
   }
 
+  /** Writes values read under `version` (from {@link readMany}), fresh for `ttlSeconds`. */
   async writeMany<T>(
     scope: CacheScope,
     version: string,
     entries: ReadonlyArray<readonly [string, T]>,
     ttlSeconds: number,
+    upstream?: UpstreamName,
   ): Promise<void> {
     if (ttlSeconds <= 0 || entries.length === 0) return;
+    const staleMs = this.staleSecondsOf(upstream) * 1000;
+    const freshUntil = this.now() + ttlSeconds * 1000;
     await this.cache.setMany(
-      entries.map(([id, d]) => [this.key(scope, id), JSON.stringify({ v: version, d } satisfies Stored<T>)] as const),
-      ttlSeconds * 1000,
+      entries.map(
+        ([id, d]) => [this.key(scope, id), JSON.stringify({ v: version, d, ...(staleMs > 0 ? { f: freshUntil } : {}) } satisfies Stored<T>)] as const,
+      ),
+      ttlSeconds * 1000 + staleMs,
     );
   }
 
-  /** Cached value of one id, or the loaded one (then cached). */
-  async getOrLoad<T>(scope: CacheScope, id: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
-    const { values, version } = await this.readMany<T>(scope, [id]);
-    const hit = values[0];
-    if (hit !== undefined) return hit;
-    const loaded = await load();
-    await this.writeMany(scope, version, [[id, loaded]], ttlSeconds);
-    return loaded;
+  /**
+   * Values of `ids`, in order, each a value or an Error (per id, like DataLoader):
+   * fresh entries are served; stale ones are served and refreshed once in the background;
+   * the rest are fetched with ONE call of `fetch`, sharing keys other requests of this process
+   * are already fetching, and cached under the version read before the fetch.
+   */
+  async loadMany<T>(scope: CacheScope, ids: readonly string[], options: LoadOptions, fetch: ResultFetch<T>): Promise<Array<T | Error>> {
+    if (ids.length === 0) return [];
+    const { lookups, version } = await this.lookup<T>(scope, ids);
+    const out = new Array<T | Error>(ids.length);
+    const stale: string[] = [];
+    const missingAt = new Map<string, number[]>();
+    ids.forEach((id, i) => {
+      const found = lookups[i] as Lookup<T>;
+      if (found.state === 'miss') {
+        missingAt.set(id, [...(missingAt.get(id) ?? []), i]);
+        return;
+      }
+      out[i] = found.value;
+      if (found.state === 'stale') stale.push(id);
+    });
+    this.count('hit', ids.length - stale.length - [...missingAt.values()].reduce((n, at) => n + at.length, 0));
+    this.count('stale', stale.length);
+    this.count('miss', missingAt.size);
+    if (stale.length) this.refreshInBackground(scope, version, [...new Set(stale)], options, fetch);
+
+    if (missingAt.size) {
+      const idOf = new Map<string, string>();
+      const keys = [...missingAt.keys()].map((id) => {
+        const key = this.flightKey(scope, version, id);
+        idOf.set(key, id);
+        return key;
+      });
+      const { values, shared } = await this.coalescer.loadMany(
+        keys,
+        (batch, signal) => this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, version, id)),
+        options.signal,
+      );
+      if (shared && this.metrics) this.metrics.cacheLookups.inc({ layer: 'inflight', result: 'shared' }, shared);
+      keys.forEach((key, k) => {
+        for (const i of missingAt.get(idOf.get(key) as string) ?? []) out[i] = values[k] as T | Error;
+      });
+    }
+    return out;
+  }
+
+  /** Cached value of one id, or the loaded one (then cached); coalesced and SWR like {@link loadMany}. */
+  async getOrLoad<T>(
+    scope: CacheScope,
+    id: string,
+    ttlSeconds: number,
+    load: (signal: AbortSignal) => Promise<T>,
+    options: Omit<LoadOptions, 'ttlSeconds'> = {},
+  ): Promise<T> {
+    const [value] = await this.loadMany<T>(scope, [id], { ...options, ttlSeconds }, async (_ids, signal) => new Map([[id, await load(signal)]]));
+    if (value instanceof Error) throw value;
+    return value as T;
   }
 
   /** Makes every cached entry of the scope stale (after a mutation). */
@@ -92,8 +194,97 @@ export class ResultCache {
     await this.cache.increment(this.versionKey(scope));
   }
 
+  /** Resolves when every background refresh started so far has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
+  }
+
+  private async lookup<T>(scope: CacheScope, ids: readonly string[]): Promise<{ lookups: Array<Lookup<T>>; version: string }> {
+    const keys = [this.versionKey(scope), ...ids.map((id) => this.key(scope, id))];
+    const [rawVersion, ...raw] = await this.cache.getMany(keys);
+    const version = rawVersion ?? '0';
+    const now = this.now();
+    const lookups = raw.map((r): Lookup<T> => {
+      if (r === undefined) return { state: 'miss' };
+      try {
+        const stored = JSON.parse(r) as Stored<T>;
+        if (stored.v !== version) return { state: 'miss' };
+        return { state: stored.f !== undefined && stored.f <= now ? 'stale' : 'fresh', value: stored.d };
+      } catch {
+        return { state: 'miss' };
+      }
+    });
+    return { lookups, version };
+  }
+
+  private async fetchAndStore<T>(
+    scope: CacheScope,
+    version: string,
+    ids: string[],
+    options: LoadOptions,
+    fetch: ResultFetch<T>,
+    signal: AbortSignal,
+    keyOf: (id: string) => string,
+  ): Promise<Map<string, unknown>> {
+    const answer = await fetch(ids, signal);
+    const toCache: Array<[string, T]> = [];
+    const out = new Map<string, unknown>();
+    for (const id of ids) {
+      const value = answer.has(id) ? (answer.get(id) as T | Error) : new Error(`${scope.namespace} ${id} was not loaded`);
+      out.set(keyOf(id), value);
+      if (!(value instanceof Error)) toCache.push([id, value]);
+    }
+    await this.writeMany(scope, version, toCache, options.ttlSeconds, options.upstream);
+    return out;
+  }
+
+  private refreshInBackground<T>(scope: CacheScope, version: string, ids: string[], options: LoadOptions, fetch: ResultFetch<T>): void {
+    const ours = ids.filter((id) => !this.refreshing.has(this.flightKey(scope, version, id)));
+    if (!ours.length) return;
+    for (const id of ours) this.refreshing.add(this.flightKey(scope, version, id));
+    const lockMs = Math.max(1000, Math.min(options.ttlSeconds, this.staleSecondsOf(options.upstream)) * 1000);
+    const owner = `${process.pid}:${this.now()}`;
+    const run = (async () => {
+      try {
+        // Across processes: whoever takes an id's lock refreshes it; a cache that is down
+        // ('unavailable') cannot arbitrate, so this process refreshes on its own.
+        const locks = await Promise.all(ours.map((id) => this.cache.acquireLock(this.refreshLockKey(scope, version, id), owner, lockMs)));
+        const toRefresh = ours.filter((_id, i) => locks[i] !== 'held');
+        if (!toRefresh.length) return;
+        // The lock is left to expire: released early, a process that read the stale entry just
+        // before our write could take it and refresh a second time.
+        const keys = toRefresh.map((id) => this.flightKey(scope, version, id));
+        const idOf = new Map(toRefresh.map((id, i) => [keys[i] as string, id]));
+        await this.coalescer.loadMany(keys, (batch, signal) =>
+          this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, version, id)),
+        );
+        if (this.metrics) this.metrics.cacheLookups.inc({ layer: 'shared', result: 'refreshed' }, toRefresh.length);
+      } catch (err) {
+        this.options.logger?.debug({ namespace: scope.namespace, err: (err as Error).message }, 'background refresh failed: the stale value stays');
+      } finally {
+        for (const id of ours) this.refreshing.delete(this.flightKey(scope, version, id));
+      }
+    })();
+    this.background.add(run);
+    void run.finally(() => this.background.delete(run));
+  }
+
+  private count(result: 'hit' | 'stale' | 'miss', n: number): void {
+    if (this.metrics && n > 0) this.metrics.cacheLookups.inc({ layer: 'shared', result }, n);
+  }
+
+  private flightKey(scope: CacheScope, version: string, id: string): string {
+    return `${scope.namespace}\u0000${scope.identity}\u0000${version}\u0000${id}`;
+  }
+
   private key(scope: CacheScope, id: string): string {
     return cacheKey(this.prefix, scope.namespace, scope.identity, 'r', id);
+  }
+
+  private refreshLockKey(scope: CacheScope, version: string, id: string): string {
+    // Hashed: ids can be long, and the lock key only needs to be unique.
+    const digest = createHash('sha256').update(`${version}\u0000${id}`).digest('hex').slice(0, 24);
+    return cacheKey(this.prefix, scope.namespace, scope.identity, 'refresh', digest);
   }
 
   private versionKey(scope: CacheScope): string {

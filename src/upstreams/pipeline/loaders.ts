@@ -34,44 +34,42 @@ export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: Hua
   const scope = { namespace: 'pipeline-status', identity: credentials.identity };
 
   async function loadProject(projectId: string, pipelineIds: string[]): Promise<Map<string, LatestRun | Error>> {
-    const out = new Map<string, LatestRun | Error>();
-    const cacheIds = pipelineIds.map((id) => `${projectId}/${id}`);
-    const { values, version } = await deps.results.readMany<LatestRun>(scope, cacheIds);
-    const missing: string[] = [];
-    pipelineIds.forEach((id, i) => {
-      const cached = values[i];
-      if (cached === undefined) missing.push(id);
-      else out.set(id, cached);
-    });
-
-    const chunks: string[][] = [];
-    for (let i = 0; i < missing.length; i += deps.batchMax) chunks.push(missing.slice(i, i + deps.batchMax));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let answer: unknown[];
-        try {
-          answer = await deps.client.batchLatestStatus(projectId, chunk, credentials, signal);
-        } catch (err) {
-          for (const id of chunk) out.set(id, err as Error);
-          return;
-        }
-        const byId = new Map<string, unknown>();
-        for (const row of answer) {
-          const id = pipelineIdOf(row);
-          if (id) byId.set(id, row);
-        }
-        const toCache: Array<[string, LatestRun]> = [];
-        for (const id of chunk) {
-          const row = byId.get(id);
-          // Only pipelines with a run are returned: absence means "never run".
-          const run = row === undefined ? null : mapPipelineRun(row, deps.timezone);
-          out.set(id, run);
-          if (!(run instanceof Error)) toCache.push([`${projectId}/${id}`, run]);
-        }
-        await deps.results.writeMany(scope, version, toCache, deps.ttlSeconds);
-      }),
+    // Shared cache (stale-while-revalidate) first; the misses of this request and of every
+    // concurrent request for the same credential go out together (see ResultCache.loadMany).
+    const values = await deps.results.loadMany<LatestRun>(
+      scope,
+      pipelineIds.map((id) => `${projectId}/${id}`),
+      { upstream: 'pipeline', ttlSeconds: deps.ttlSeconds, signal },
+      async (cacheIds, callSignal) => {
+        const missing = cacheIds.map((c) => c.slice(projectId.length + 1));
+        const out = new Map<string, LatestRun | Error>();
+        const chunks: string[][] = [];
+        for (let i = 0; i < missing.length; i += deps.batchMax) chunks.push(missing.slice(i, i + deps.batchMax));
+        await Promise.all(
+          chunks.map(async (chunk) => {
+            let answer: unknown[];
+            try {
+              answer = await deps.client.batchLatestStatus(projectId, chunk, credentials, callSignal);
+            } catch (err) {
+              for (const id of chunk) out.set(`${projectId}/${id}`, err as Error);
+              return;
+            }
+            const byId = new Map<string, unknown>();
+            for (const row of answer) {
+              const id = pipelineIdOf(row);
+              if (id) byId.set(id, row);
+            }
+            for (const id of chunk) {
+              const row = byId.get(id);
+              // Only pipelines with a run are returned: absence means "never run".
+              out.set(`${projectId}/${id}`, row === undefined ? null : mapPipelineRun(row, deps.timezone));
+            }
+          }),
+        );
+        return out;
+      },
     );
-    return out;
+    return new Map(pipelineIds.map((id, i) => [id, values[i] as LatestRun | Error]));
   }
 
   const latestRun = new DataLoader<PipelineKey, LatestRun, string>(

@@ -1,0 +1,199 @@
+import { MemoryCache } from '../../src/cache/memory-cache';
+import { ResultCache, type CacheScope } from '../../src/cache/result-cache';
+
+const scope: CacheScope = { namespace: 'thing', identity: 'id-hash-1' };
+
+/** A fake upstream: the value of an id is `${id}@${generation}`; calls are recorded and can be held. */
+function fakeUpstream() {
+  let generation = 1;
+  let hold: Promise<void> | null = null;
+  let releaseHold: () => void = () => undefined;
+  const calls: string[][] = [];
+  return {
+    calls,
+    /** The upstream's data changes (what a mutation does). */
+    change: () => (generation += 1),
+    /** Calls from now on wait until release(); answers are computed when the call STARTS. */
+    holdCalls() {
+      hold = new Promise<void>((r) => (releaseHold = r));
+    },
+    release() {
+      releaseHold();
+      hold = null;
+    },
+    fail: false,
+    async fetch(ids: string[]): Promise<Map<string, string | Error>> {
+      calls.push(ids);
+      const answer = new Map(ids.map((id) => [id, `${id}@${generation}`] as [string, string | Error]));
+      if (hold) await hold;
+      if (this.fail) throw new Error('upstream down');
+      return answer;
+    },
+  };
+}
+
+function setup(staleSeconds = 30) {
+  let now = 1_000_000;
+  const clock = { now: () => now, advance: (ms: number) => (now += ms) };
+  const cache = new MemoryCache({ now: clock.now });
+  const results = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: staleSeconds }, now: clock.now });
+  const upstream = fakeUpstream();
+  const load = (ids: string[], rc = results) =>
+    rc.loadMany<string>(scope, ids, { upstream: 'pipeline', ttlSeconds: 10 }, (missing) => upstream.fetch(missing));
+  return { cache, results, clock, upstream, load };
+}
+
+describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, versioned invalidation', () => {
+  it('serves fresh entries without calling the upstream, and fetches only the misses in one call', async () => {
+    const { upstream, load } = setup();
+    expect(await load(['a', 'b'])).toEqual(['a@1', 'b@1']);
+    expect(await load(['a', 'b', 'c'])).toEqual(['a@1', 'b@1', 'c@1']);
+    expect(upstream.calls).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('past the TTL serves the stale value at once and refreshes it once in the background', async () => {
+    const { upstream, load, results, clock } = setup();
+    await load(['a', 'b']);
+    upstream.change();
+    clock.advance(11_000);
+    upstream.holdCalls();
+    // Three requests see the stale entries while the refresh is in flight: one refresh only.
+    expect(await load(['a', 'b'])).toEqual(['a@1', 'b@1']);
+    expect(await load(['a'])).toEqual(['a@1']);
+    expect(await load(['b', 'a'])).toEqual(['b@1', 'a@1']);
+    upstream.release();
+    await results.idle();
+    expect(upstream.calls).toEqual([['a', 'b'], ['a', 'b']]);
+    expect(await load(['a', 'b'])).toEqual(['a@2', 'b@2']);
+    expect(upstream.calls).toHaveLength(2);
+  });
+
+  it('past the stale window an entry is a miss (fetched in the foreground)', async () => {
+    const { upstream, load, clock } = setup(5);
+    await load(['a']);
+    upstream.change();
+    clock.advance(15_001);
+    expect(await load(['a'])).toEqual(['a@2']);
+    expect(upstream.calls).toHaveLength(2);
+  });
+
+  it('an upstream without a stale window misses as soon as the TTL passes', async () => {
+    const { upstream, results, clock } = setup();
+    const loadBandwidth = () => results.loadMany<string>(scope, ['a'], { upstream: 'bandwidth', ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
+    await loadBandwidth();
+    upstream.change();
+    clock.advance(10_001);
+    expect(await loadBandwidth()).toEqual(['a@2']);
+  });
+
+  it('a failed refresh keeps serving the stale value (the upstream being down is not the caller’s problem)', async () => {
+    const { upstream, load, results, clock } = setup();
+    await load(['a']);
+    clock.advance(11_000);
+    upstream.fail = true;
+    expect(await load(['a'])).toEqual(['a@1']);
+    await results.idle();
+    clock.advance(1_000);
+    expect(await load(['a'])).toEqual(['a@1']);
+  });
+
+  it('two processes sharing the cache refresh a stale entry once between them', async () => {
+    const { cache, upstream, load, results, clock } = setup();
+    const other = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: clock.now });
+    await load(['a']);
+    clock.advance(11_000);
+    upstream.holdCalls();
+    await Promise.all([load(['a']), load(['a'], other)]);
+    upstream.release();
+    await Promise.all([results.idle(), other.idle()]);
+    expect(upstream.calls).toEqual([['a'], ['a']]);
+  });
+
+  it('a background refresh that started before a mutation never resurrects the invalidated value', async () => {
+    const { upstream, load, results, clock } = setup();
+    await load(['a']);
+    clock.advance(11_000);
+    upstream.holdCalls();
+    // The refresh reads the upstream BEFORE the mutation (answer a@1) ...
+    expect(await load(['a'])).toEqual(['a@1']);
+    upstream.change();
+    await results.invalidate(scope);
+    // ... and lands after it: its write carries the old version, so it is never served.
+    upstream.release();
+    await results.idle();
+    expect(await load(['a'])).toEqual(['a@2']);
+    expect(upstream.calls).toHaveLength(3);
+  });
+
+  it('a request after a mutation never joins an upstream call that started before it', async () => {
+    const { upstream, load, results } = setup();
+    upstream.holdCalls();
+    const before = load(['a']);
+    await new Promise((r) => setImmediate(r));
+    upstream.change();
+    await results.invalidate(scope);
+    upstream.release();
+    const after = load(['a']);
+    expect(await before).toEqual(['a@1']);
+    expect(await after).toEqual(['a@2']);
+    // And the pre-mutation answer was not cached under the new version.
+    expect(await load(['a'])).toEqual(['a@2']);
+    expect(upstream.calls).toEqual([['a'], ['a']]);
+  });
+
+  it('concurrent requests for the same misses share one upstream call', async () => {
+    const { upstream, load } = setup();
+    upstream.holdCalls();
+    const answers = Array.from({ length: 20 }, () => load(['a', 'b']));
+    await new Promise((r) => setImmediate(r));
+    upstream.release();
+    for (const a of await Promise.all(answers)) expect(a).toEqual(['a@1', 'b@1']);
+    expect(upstream.calls).toEqual([['a', 'b']]);
+  });
+
+  it('errors are answered per id and never cached', async () => {
+    const { results } = setup();
+    let calls = 0;
+    const fetch = async (ids: string[]) => {
+      calls += 1;
+      return new Map<string, string | Error>(ids.map((id) => [id, id === 'bad' ? new Error('unmappable row') : id]));
+    };
+    const opts = { upstream: 'pipeline' as const, ttlSeconds: 10 };
+    const first = await results.loadMany<string>(scope, ['ok', 'bad'], opts, fetch);
+    expect(first[0]).toBe('ok');
+    expect(first[1]).toBeInstanceOf(Error);
+    await results.loadMany<string>(scope, ['ok', 'bad'], opts, fetch);
+    expect(calls).toBe(2);
+  });
+
+  it('identities never share entries or in-flight calls', async () => {
+    const { results, upstream } = setup();
+    const other: CacheScope = { namespace: 'thing', identity: 'id-hash-2' };
+    const opts = { upstream: 'pipeline' as const, ttlSeconds: 10 };
+    await Promise.all([
+      results.loadMany<string>(scope, ['a'], opts, (ids) => upstream.fetch(ids)),
+      results.loadMany<string>(other, ['a'], opts, (ids) => upstream.fetch(ids)),
+    ]);
+    expect(upstream.calls).toEqual([['a'], ['a']]);
+  });
+
+  it('readMany/writeMany (the plain API) see fresh entries only', async () => {
+    const { results, clock } = setup();
+    const { version } = await results.readMany<string>(scope, ['x']);
+    await results.writeMany(scope, version, [['x', 'X']], 10, 'pipeline');
+    expect((await results.readMany<string>(scope, ['x'])).values).toEqual(['X']);
+    clock.advance(10_001);
+    expect((await results.readMany<string>(scope, ['x'])).values).toEqual([undefined]);
+  });
+
+  it('getOrLoad caches one value and shares concurrent loads', async () => {
+    const { results } = setup();
+    let calls = 0;
+    const load = async () => ({ n: ++calls });
+    const [a, b] = await Promise.all([results.getOrLoad(scope, 'one', 10, load), results.getOrLoad(scope, 'one', 10, load)]);
+    expect(a).toEqual({ n: 1 });
+    expect(b).toEqual({ n: 1 });
+    expect(await results.getOrLoad(scope, 'one', 10, load)).toEqual({ n: 1 });
+    expect(calls).toBe(1);
+  });
+});
