@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseKeyPolicies, type KeyPolicies } from './auth/key-policy';
 
 /**
  * The gateway's configuration, parsed and validated once from the environment by
@@ -31,8 +33,18 @@ export interface UpstreamPolicy {
   deadlineMs: number;
   /** Connect timeout (ms). */
   connectTimeoutMs: number;
-  /** Retries of a failed read (5xx, connection error, timeout). */
+  /** Time to receive the response headers of one attempt (ms). */
+  headersTimeoutMs: number;
+  /** Longest silence between two chunks of a response body (ms). */
+  bodyTimeoutMs: number;
+  /** Retries of a failed read (5xx, connection error, per-attempt timeout). */
   retries: number;
+  /** First backoff before a retry (ms); doubled per retry, with full jitter of half of it. */
+  retryBackoffMs: number;
+  /** Retries may add at most this share of the calls (percent) ... */
+  retryBudgetPercent: number;
+  /** ... plus this many retries per second, so a quiet upstream can still be retried. */
+  retryBudgetMinPerSecond: number;
   /** Longest Retry-After the gateway waits for before answering UPSTREAM_RATE_LIMITED (s). */
   maxRetryAfterSeconds: number;
   /** Consecutive failures that open the circuit breaker. */
@@ -84,6 +96,59 @@ export interface GatewayConfig {
   trustedDocumentsFile: string | undefined;
   /** OpenTelemetry spans; `exporter: 'none'` (the default) creates none. */
   tracing: TracingConfig;
+  /** Policy of each upstream: `UPSTREAM_<NAME>_*` over the `UPSTREAM_*` defaults of {@link upstreamPolicy}. */
+  upstreamPolicies: Record<UpstreamName, UpstreamPolicy>;
+  /** Outbound proxy and extra trusted CAs for upstream connections. */
+  outbound: OutboundConfig;
+  /** Limits every operation must keep, checked before it executes. */
+  operationLimits: OperationLimits;
+  /** Browser origins allowed to call /graphql (CORS): empty = none, `['*']` = any. */
+  cors: { origins: string[]; maxAgeSeconds: number };
+  /** gzip/brotli of responses at least `minBytes` long, when the client accepts it. */
+  compression: { enabled: boolean; minBytes: number };
+  /** Deadline of one whole operation (ms): upstream calls still running then are cancelled. */
+  operationDeadlineMs: number;
+  /** Largest accepted request body (bytes). */
+  maxBodyBytes: number;
+  /** Batched HTTP requests (a JSON array of operations): off unless enabled. */
+  batching: { enabled: boolean; maxOperations: number };
+  /** Per-key scopes and rate limits (`GATEWAY_API_KEY_POLICIES`). */
+  keyPolicies: KeyPolicies;
+  /** Secret that encrypts IAM tokens at rest in the shared cache; undefined = stored as is. */
+  tokenEncryptionKey: string | undefined;
+  /** Redis AUTH and TLS given apart from the URL (secrets stores hand them out separately). */
+  redisAuth: { username?: string; password?: string; tlsCa?: string };
+}
+
+export interface OutboundConfig {
+  /** Proxy for http:// upstreams (`HTTP_PROXY`). */
+  httpProxy: string | undefined;
+  /** Proxy for https:// upstreams (`HTTPS_PROXY`, else `HTTP_PROXY`). */
+  httpsProxy: string | undefined;
+  /** Hosts reached directly (`NO_PROXY`): `host`, `.suffix`, `host:port` or `*`. */
+  noProxy: string[];
+  /**
+   * PEM certificates trusted for upstreams besides the public roots (`UPSTREAM_CA_FILE`, and
+   * `NODE_EXTRA_CA_CERTS` which Node itself drops once explicit CAs are given). Empty = Node's defaults.
+   */
+  extraCaCertificates: string[];
+}
+
+export interface OperationLimits {
+  /** Deepest field nesting (root fields are depth 1). */
+  maxDepth: number;
+  /** Most aliased fields in one operation. */
+  maxAliases: number;
+  /** Most fields at the root of one operation. */
+  maxRootFields: number;
+  /** Most lexical tokens in a document (the parser stops past it). */
+  maxTokens: number;
+  /** Longest query text (bytes). */
+  maxQueryBytes: number;
+  /** Highest estimated cost: each object field times the list sizes above it (`first`, list arguments). */
+  maxCost: number;
+  /** Size assumed for a list whose length no argument bounds. */
+  defaultListSize: number;
 }
 
 export interface TracingConfig {
@@ -131,6 +196,18 @@ const intIn = (min: number, max: number) =>
     .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const proxyUrl = z.string().refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http:// or https:// proxy URL' },
+);
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, { message: 'must be host:port' });
 
@@ -201,6 +278,41 @@ const variables = {
   UPSTREAM_BREAKER_FAILURES: intIn(1, 1000).default(5),
   UPSTREAM_BREAKER_RESET_MS: intIn(100, 600000).default(10000),
   UPSTREAM_CONNECTIONS: intIn(1, 1024).default(64),
+  UPSTREAM_HEADERS_TIMEOUT_MS: intIn(100, 300000).default(10000),
+  UPSTREAM_BODY_TIMEOUT_MS: intIn(100, 300000).default(10000),
+  UPSTREAM_RETRY_BACKOFF_MS: intIn(0, 10000).default(50),
+  UPSTREAM_RETRY_BUDGET_PERCENT: intIn(0, 100).default(20),
+  UPSTREAM_RETRY_MIN_PER_SECOND: intIn(0, 1000).default(5),
+  HTTP_PROXY: proxyUrl.optional(),
+  HTTPS_PROXY: proxyUrl.optional(),
+  NO_PROXY: optionalString,
+  UPSTREAM_CA_FILE: optionalString,
+  NODE_EXTRA_CA_CERTS: optionalString,
+  CORS_ORIGINS: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^\s/,]+)$/, { message: 'each origin must be * or scheme://host[:port]' })))
+    .optional(),
+  CORS_MAX_AGE_SECONDS: intIn(0, 86400).default(600),
+  COMPRESSION: bool.default(true),
+  COMPRESSION_MIN_BYTES: intIn(0, 10485760).default(1024),
+  OPERATION_DEADLINE_MS: intIn(100, 600000).default(30000),
+  REQUEST_MAX_BODY_BYTES: intIn(1024, 104857600).default(1048576),
+  GRAPHQL_BATCHING: bool.default(false),
+  GRAPHQL_BATCH_MAX: intIn(1, 100).default(10),
+  OPERATION_MAX_DEPTH: intIn(1, 100).default(12),
+  OPERATION_MAX_ALIASES: intIn(0, 1000).default(30),
+  OPERATION_MAX_ROOT_FIELDS: intIn(1, 1000).default(20),
+  OPERATION_MAX_TOKENS: intIn(100, 1000000).default(4000),
+  OPERATION_MAX_QUERY_BYTES: intIn(256, 10485760).default(32768),
+  OPERATION_MAX_COST: intIn(1, 100000000).default(10000),
+  OPERATION_DEFAULT_LIST_SIZE: intIn(1, 10000).default(20),
+  GATEWAY_API_KEY_POLICIES: optionalString,
+  GATEWAY_KEY_RATE_LIMIT_PER_MINUTE: intIn(0, 1000000).default(0),
+  TOKEN_ENCRYPTION_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  REDIS_TLS_CA_FILE: optionalString,
   SHUTDOWN_GRACE_MS: intIn(0, 120000).default(10000),
   GRAPHQL_INTROSPECTION: bool.optional(),
   PERSISTED_QUERIES: bool.default(true),
@@ -299,6 +411,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
   }
 
   const production = v.NODE_ENV === 'production';
+  const basePolicy: UpstreamPolicy = {
+    deadlineMs: v.UPSTREAM_DEADLINE_MS,
+    connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: v.UPSTREAM_HEADERS_TIMEOUT_MS,
+    bodyTimeoutMs: v.UPSTREAM_BODY_TIMEOUT_MS,
+    retries: v.UPSTREAM_RETRIES,
+    retryBackoffMs: v.UPSTREAM_RETRY_BACKOFF_MS,
+    retryBudgetPercent: v.UPSTREAM_RETRY_BUDGET_PERCENT,
+    retryBudgetMinPerSecond: v.UPSTREAM_RETRY_MIN_PER_SECOND,
+    maxRetryAfterSeconds: v.UPSTREAM_MAX_RETRY_AFTER_SECONDS,
+    breakerFailureThreshold: v.UPSTREAM_BREAKER_FAILURES,
+    breakerResetMs: v.UPSTREAM_BREAKER_RESET_MS,
+    connections: v.UPSTREAM_CONNECTIONS,
+  };
+  const httpProxy = v.HTTP_PROXY ?? lowerCaseProxy(env, 'http_proxy');
   return {
     port: v.PORT,
     host: v.HOST,
@@ -336,15 +463,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     resultCacheTtlSeconds: v.RESULT_CACHE_TTL_SECONDS,
     resultCacheStaleSeconds: staleWindows(v.RESULT_CACHE_STALE_SECONDS),
     tokenRefreshMarginSeconds: v.TOKEN_REFRESH_MARGIN_SECONDS,
-    upstreamPolicy: {
-      deadlineMs: v.UPSTREAM_DEADLINE_MS,
-      connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
-      retries: v.UPSTREAM_RETRIES,
-      maxRetryAfterSeconds: v.UPSTREAM_MAX_RETRY_AFTER_SECONDS,
-      breakerFailureThreshold: v.UPSTREAM_BREAKER_FAILURES,
-      breakerResetMs: v.UPSTREAM_BREAKER_RESET_MS,
-      connections: v.UPSTREAM_CONNECTIONS,
-    },
+    upstreamPolicy: basePolicy,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     introspection: v.GRAPHQL_INTROSPECTION ?? !production,
     persistedQueries: { enabled: v.PERSISTED_QUERIES, ttlSeconds: v.PERSISTED_QUERIES_TTL_SECONDS },
@@ -356,5 +475,104 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
         v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${(v.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`,
       serviceName: v.OTEL_SERVICE_NAME,
     },
+    upstreamPolicies: parseUpstreamPolicies(env, basePolicy),
+    outbound: {
+      httpProxy,
+      httpsProxy: v.HTTPS_PROXY ?? lowerCaseProxy(env, 'https_proxy') ?? httpProxy,
+      noProxy: (v.NO_PROXY ?? env.no_proxy ?? '').split(/[,\s]+/).map((h) => h.trim().toLowerCase()).filter(Boolean),
+      extraCaCertificates: v.UPSTREAM_CA_FILE
+        ? [...(v.NODE_EXTRA_CA_CERTS ? readPem('NODE_EXTRA_CA_CERTS', v.NODE_EXTRA_CA_CERTS) : []), ...readPem('UPSTREAM_CA_FILE', v.UPSTREAM_CA_FILE)]
+        : [],
+    },
+    operationLimits: {
+      maxDepth: v.OPERATION_MAX_DEPTH,
+      maxAliases: v.OPERATION_MAX_ALIASES,
+      maxRootFields: v.OPERATION_MAX_ROOT_FIELDS,
+      maxTokens: v.OPERATION_MAX_TOKENS,
+      maxQueryBytes: v.OPERATION_MAX_QUERY_BYTES,
+      maxCost: v.OPERATION_MAX_COST,
+      defaultListSize: v.OPERATION_DEFAULT_LIST_SIZE,
+    },
+    cors: { origins: v.CORS_ORIGINS ?? [], maxAgeSeconds: v.CORS_MAX_AGE_SECONDS },
+    compression: { enabled: v.COMPRESSION, minBytes: v.COMPRESSION_MIN_BYTES },
+    operationDeadlineMs: v.OPERATION_DEADLINE_MS,
+    maxBodyBytes: v.REQUEST_MAX_BODY_BYTES,
+    batching: { enabled: v.GRAPHQL_BATCHING, maxOperations: v.GRAPHQL_BATCH_MAX },
+    keyPolicies: keyPoliciesFrom(v),
+    tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
+    redisAuth: {
+      username: v.REDIS_USERNAME,
+      password: v.REDIS_PASSWORD,
+      tlsCa: v.REDIS_TLS_CA_FILE ? readPem('REDIS_TLS_CA_FILE', v.REDIS_TLS_CA_FILE).join('\n') : undefined,
+    },
   };
+}
+
+/** The per-upstream overrides of each policy field, e.g. `UPSTREAM_PIPELINE_DEADLINE_MS`. */
+const POLICY_VARIABLES: ReadonlyArray<[keyof UpstreamPolicy, string, z.ZodType<number>]> = [
+  ['deadlineMs', 'DEADLINE_MS', intIn(100, 300000)],
+  ['connectTimeoutMs', 'CONNECT_TIMEOUT_MS', intIn(50, 60000)],
+  ['headersTimeoutMs', 'HEADERS_TIMEOUT_MS', intIn(100, 300000)],
+  ['bodyTimeoutMs', 'BODY_TIMEOUT_MS', intIn(100, 300000)],
+  ['retries', 'RETRIES', intIn(0, 5)],
+  ['retryBackoffMs', 'RETRY_BACKOFF_MS', intIn(0, 10000)],
+  ['retryBudgetPercent', 'RETRY_BUDGET_PERCENT', intIn(0, 100)],
+  ['retryBudgetMinPerSecond', 'RETRY_MIN_PER_SECOND', intIn(0, 1000)],
+  ['maxRetryAfterSeconds', 'MAX_RETRY_AFTER_SECONDS', intIn(0, 120)],
+  ['breakerFailureThreshold', 'BREAKER_FAILURES', intIn(1, 1000)],
+  ['breakerResetMs', 'BREAKER_RESET_MS', intIn(100, 600000)],
+  ['connections', 'CONNECTIONS', intIn(1, 1024)],
+];
+
+/** Each upstream's policy: its own `UPSTREAM_<NAME>_*` variables over the shared defaults. */
+export function parseUpstreamPolicies(
+  env: Readonly<Record<string, string | undefined>>,
+  base: UpstreamPolicy,
+): Record<UpstreamName, UpstreamPolicy> {
+  const out = {} as Record<UpstreamName, UpstreamPolicy>;
+  for (const name of UPSTREAM_NAMES) {
+    const policy: UpstreamPolicy = { ...base };
+    for (const [field, suffix, schema] of POLICY_VARIABLES) {
+      const variable = `UPSTREAM_${name.toUpperCase()}_${suffix}`;
+      const raw = env[variable];
+      if (raw === undefined || raw === '') continue;
+      const result = schema.safeParse(raw);
+      if (!result.success) throw new ConfigError(variable, result.error.issues[0]?.message ?? 'is invalid');
+      policy[field] = result.data;
+    }
+    out[name] = policy;
+  }
+  return out;
+}
+
+function lowerCaseProxy(env: Readonly<Record<string, string | undefined>>, name: 'http_proxy' | 'https_proxy'): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  if (!proxyUrl.safeParse(raw).success) throw new ConfigError(name, 'must be an http:// or https:// proxy URL');
+  return raw;
+}
+
+/** The PEM certificates of a file; a missing or certificate-less file stops the start. */
+function readPem(variable: string, file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(variable, `cannot read the file ${file}`);
+  }
+  const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!certs) throw new ConfigError(variable, `${file} holds no PEM certificate`);
+  return certs;
+}
+
+function keyPoliciesFrom(v: Variables): KeyPolicies {
+  try {
+    return parseKeyPolicies(v.GATEWAY_API_KEY_POLICIES, {
+      apiKeys: v.GATEWAY_API_KEYS ?? [],
+      defaultRequestsPerMinute: v.GATEWAY_KEY_RATE_LIMIT_PER_MINUTE,
+    });
+  } catch (err) {
+    // The parser's message names the policy entry, never a key.
+    throw new ConfigError('GATEWAY_API_KEY_POLICIES', err instanceof Error ? err.message : 'is invalid');
+  }
 }

@@ -25,6 +25,10 @@ import { tracingPlugin } from './plugins/tracing-plugin';
 import { metricsPlugin } from './plugins/metrics-plugin';
 import { createResolvers } from './resolvers';
 import { GatewayHttpServer, type RouteHandler } from './server';
+import { createTokenCipher } from './auth/token-cipher';
+import { operationLimitsPlugin } from './plugins/operation-limits';
+import { keyScopesPlugin, scopeDefaultsOf } from './plugins/key-scopes';
+import { auditPlugin } from './observability/audit';
 import { UpstreamClient } from './upstreams/http-client';
 import { PipelineClient } from './upstreams/pipeline/client';
 
@@ -73,7 +77,13 @@ export function loadTypeDefs(): string[] {
 
 function createCache(config: GatewayConfig, logger: Logger): Cache {
   if (!config.redis) return new MemoryCache();
-  return new RedisCache({ target: config.redis, logger });
+  const { username, password, tlsCa } = config.redisAuth;
+  return new RedisCache({
+    target: config.redis,
+    logger,
+    // AUTH and TLS given apart from REDIS_URL (rediss:// in the URL turns TLS on by itself).
+    redisOptions: { ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tlsCa ? { tls: { ca: tlsCa } } : {}) },
+  });
 }
 
 function createClients(
@@ -87,7 +97,8 @@ function createClients(
     clients[name] = new UpstreamClient({
       name,
       baseUrl,
-      policy: config.upstreamPolicy,
+      policy: config.upstreamPolicies[name],
+      outbound: config.outbound,
       logger,
       metrics,
       observeAttempt: tracing?.observeUpstreamAttempt,
@@ -118,6 +129,8 @@ function createHuaweiAuth(config: GatewayConfig, clients: GatewayServices['clien
       refreshMarginSeconds: config.tokenRefreshMarginSeconds,
       logger,
       metrics,
+      // TOKEN_ENCRYPTION_KEY: the token is AES-GCM sealed in the shared cache.
+      cipher: config.tokenEncryptionKey ? createTokenCipher(config.tokenEncryptionKey) : undefined,
     }),
   });
 }
@@ -159,10 +172,17 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo.
     stopOnTerminationSignals: false,
-    allowBatchedHttpRequests: false,
+    allowBatchedHttpRequests: config.batching.enabled,
+    // The parser stops past this many tokens: a huge document costs no more than that.
+    parseOptions: { maxTokens: config.operationLimits.maxTokens },
     includeStacktraceInErrorResponses: !config.production,
     formatError: createFormatError({ logger, production: config.production }),
-    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(metrics), ...(tracing ? [tracingPlugin()] : []), ...persisted.plugins],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      operationLimitsPlugin(config.operationLimits, metrics),
+      keyScopesPlugin(config.keyPolicies, scopeDefaultsOf(config), metrics),
+      auditPlugin({ logger, policies: config.keyPolicies }),
+      metricsPlugin(metrics), ...(tracing ? [tracingPlugin()] : []), ...persisted.plugins],
     persistedQueries: persisted.persistedQueries,
     logger: {
       debug: (m) => logger.debug(m),

@@ -8,6 +8,9 @@ import type { GatewayKeys } from './auth/gateway-keys';
 import type { Principal } from './auth/principal';
 import { UPSTREAM_NAMES } from './config';
 import { renderIdePage } from './ide/page';
+import { KeyRateLimiter } from './auth/key-policy';
+import { applyCors } from './http/cors';
+import { endCompressed } from './http/compression';
 import { runInRequestScope, setScopeRequestId } from './observability/request-scope';
 
 /** Handles a path the core server does not know (e.g. `/media/...`); answers false to pass. */
@@ -44,6 +47,7 @@ export class GatewayHttpServer {
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
   private readonly sockets = new Set<Socket>();
+  private readonly rateLimiter = new KeyRateLimiter();
 
   constructor(private readonly options: HttpServerOptions) {
     this.server = http.createServer((req, res) => void runInRequestScope(() => this.handle(req, res)));
@@ -84,7 +88,9 @@ export class GatewayHttpServer {
     this.inFlight += 1;
     let route = 'other';
     try {
-      if (url.pathname === '/graphql') {
+      if (applyCors(req, res, services.config.cors) === 'preflight') {
+        route = 'preflight';
+      } else if (url.pathname === '/graphql') {
         route = 'graphql';
         await this.graphql(req, res, url, requestId);
       } else if (url.pathname === '/healthz') {
@@ -145,10 +151,21 @@ export class GatewayHttpServer {
       sendGraphQLError(res, 401, key.reason, 'UNAUTHENTICATED');
       return;
     }
+    if (key.keyId !== null) {
+      const rate = this.rateLimiter.take(key.keyId, services.config.keyPolicies.for(key.keyId).requestsPerMinute);
+      if (!rate.ok) {
+        services.metrics.operationsRefused.inc({ reason: 'rate' });
+        res.setHeader('retry-after', String(rate.retryAfterSeconds));
+        sendJson(res, 429, {
+          errors: [{ message: 'This gateway key sent too many requests', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: rate.retryAfterSeconds } }],
+        });
+        return;
+      }
+    }
 
     let body: unknown = undefined;
     if (method === 'POST') {
-      const raw = await readBody(req, this.options.maxBodyBytes ?? 1024 * 1024);
+      const raw = await readBody(req, this.options.maxBodyBytes ?? services.config.maxBodyBytes);
       if (raw === 'too-large') {
         sendGraphQLError(res, 413, 'Request body is too large', 'BAD_REQUEST');
         return;
@@ -159,6 +176,10 @@ export class GatewayHttpServer {
           body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
         } catch {
           sendGraphQLError(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
+          return;
+        }
+        if (Array.isArray(body) && body.length > services.config.batching.maxOperations) {
+          sendGraphQLError(res, 400, `A batch may hold at most ${services.config.batching.maxOperations} operations`, 'BAD_REQUEST');
           return;
         }
       } else {
@@ -176,6 +197,8 @@ export class GatewayHttpServer {
       if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
     };
     res.on('close', onClose);
+    // The operation's deadline: upstream calls still running then are cancelled (UPSTREAM_TIMEOUT).
+    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(services.config.operationDeadlineMs)]);
 
     const execute = () =>
       apollo.executeHTTPGraphQLRequest({
@@ -184,15 +207,15 @@ export class GatewayHttpServer {
           principal,
           services,
           logger: services.logger.child({ requestId }),
-          signal: abort.signal,
-          loaders: new RequestLoaders(services, principal, abort.signal),
+          signal,
+          loaders: new RequestLoaders(services, principal, signal),
         }),
       });
     const result = services.tracing ? await services.tracing.inOperation({ requestId, method }, execute) : await execute();
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
-      res.end(result.body.string);
+      await endCompressed(req, res, result.body.string, services.config.compression);
     } else {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();

@@ -34,6 +34,18 @@ export function createMetrics() {
       labelNames: ['upstream', 'status'] as const,
       registers: [registry],
     }),
+    upstreamRetries: new Counter({
+      name: 'gateway_upstream_retries_total',
+      help: 'Retries of failed upstream reads: retried, or refused because the retry budget was spent',
+      labelNames: ['upstream', 'outcome'] as const,
+      registers: [registry],
+    }),
+    operationsRefused: new Counter({
+      name: 'gateway_operations_refused_total',
+      help: 'Operations refused before execution, by reason (limit, scope, rate)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     upstreamDuration: new Histogram({
       name: 'gateway_upstream_call_duration_seconds',
       help: 'Upstream call latency (one attempt)',

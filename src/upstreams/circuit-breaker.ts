@@ -56,9 +56,27 @@ export class CircuitBreaker {
     }
   }
 
-  /** A call that ended with neither success nor fault (e.g. a 4xx) frees the probe slot. */
+  /** A call that ended with neither success nor fault (e.g. a 4xx): the upstream answered, so a probe closes. */
   onNeutral(): void {
     if (this.state.kind === 'half-open') this.transition({ kind: 'closed', failures: 0 });
+  }
+
+  /**
+   * A call the caller cancelled (client gone, operation deadline) says nothing about the
+   * upstream: a probe's slot is freed for the next caller, the state stays as it is.
+   */
+  onCancelled(): void {
+    if (this.state.kind === 'half-open') this.state = { kind: 'half-open', probeInFlight: false };
+  }
+
+  /** State plus, when open, how long until a probe may go (readiness body). */
+  snapshot(): { state: BreakerState['kind']; consecutiveFailures?: number; probeInMs?: number } {
+    const state = this.current();
+    if (this.state.kind === 'open' && state === 'open') {
+      return { state, probeInMs: Math.max(0, this.options.resetMs - (this.now() - this.state.openedAt)) };
+    }
+    if (this.state.kind === 'closed' && this.state.failures > 0) return { state, consecutiveFailures: this.state.failures };
+    return { state };
   }
 
   current(): BreakerState['kind'] {

@@ -1,6 +1,6 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
-import type { UpstreamName, UpstreamPolicy } from '../config';
+import type { OutboundConfig, UpstreamName, UpstreamPolicy } from '../config';
 import {
   UpstreamBadResponseError,
   UpstreamError,
@@ -12,6 +12,8 @@ import {
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { CircuitBreaker } from './circuit-breaker';
+import { createUpstreamDispatcher } from './outbound';
+import { RetryBudget } from './retry-budget';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined | null | ReadonlyArray<string | number>;
@@ -88,7 +90,9 @@ export interface UpstreamClientOptions {
   detectEmbeddedError?: EmbeddedErrorDetector;
   /** Called around each attempt (OpenTelemetry spans); absent when tracing is off. */
   observeAttempt?: UpstreamAttemptObserver;
-  /** Dispatcher to use instead of a pooled Agent of its own (tests, proxies). */
+  /** Outbound proxy and extra CAs for the pool this client builds (ignored with `dispatcher`). */
+  outbound?: OutboundConfig;
+  /** Dispatcher to use instead of a pooled Agent of its own (tests). */
   dispatcher?: Dispatcher;
   /** Sleep, injectable for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -100,16 +104,17 @@ export function path(strings: TemplateStringsArray, ...values: Array<string | nu
   return strings.reduce((acc, s, i) => acc + s + (i < values.length ? encodeURIComponent(String(values[i])) : ''), '');
 }
 
-const BACKOFF_BASE_MS = 50;
-
 /**
- * The one HTTP path to every upstream: pooled undici connections, a deadline per call,
- * retries of reads with exponential backoff and jitter, one wait on 429 Retry-After, a circuit
- * breaker, metrics, and typed {@link UpstreamError}s. 4xx answers never count as upstream faults.
+ * The one HTTP path to every upstream: a bounded pool (optionally through a proxy), connect /
+ * headers / body timeouts per attempt and a deadline per call, retries of reads with exponential
+ * backoff, jitter and a retry budget, one wait on 429 Retry-After (capped), a circuit breaker,
+ * metrics, and typed {@link UpstreamError}s. 4xx answers never count as upstream faults, and
+ * neither does a call its caller cancelled.
  */
 export class UpstreamClient {
   readonly name: UpstreamName;
   readonly breaker: CircuitBreaker;
+  readonly retryBudget: RetryBudget;
   private readonly base: URL;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -120,13 +125,8 @@ export class UpstreamClient {
     this.name = options.name;
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : options.baseUrl + '/');
     this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({
-        connections: options.policy.connections,
-        connect: { timeout: options.policy.connectTimeoutMs },
-        keepAliveTimeout: 30_000,
-      });
+    this.dispatcher = options.dispatcher ?? createUpstreamDispatcher(this.base, options.policy, options.outbound);
+    this.retryBudget = new RetryBudget({ percent: options.policy.retryBudgetPercent, minPerSecond: options.policy.retryBudgetMinPerSecond });
     this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.breaker = new CircuitBreaker({
@@ -196,6 +196,8 @@ export class UpstreamClient {
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const url = this.url(req.path, req.query);
     const body = req.json === undefined ? '' : JSON.stringify(req.json);
+    const callStarted = Date.now();
+    this.retryBudget.deposit();
     let attempt = 0;
     let waitedOn429 = false;
     let refreshedAuth = false;
@@ -206,7 +208,7 @@ export class UpstreamClient {
         throw new UpstreamUnavailableError(this.name, 'circuit-open');
       }
       const started = performance.now();
-      let outcome: 'success' | 'fault' | 'neutral' = 'neutral';
+      let outcome: 'success' | 'fault' | 'neutral' | 'cancelled' = 'neutral';
       const observed = this.options.observeAttempt?.({ upstream: this.name, method: req.method, url });
       let observedStatus: number | undefined;
       let observedError: UpstreamError | undefined;
@@ -220,10 +222,10 @@ export class UpstreamClient {
           body: body || undefined,
           signal,
           dispatcher: this.dispatcher,
-          headersTimeout: policy.deadlineMs,
-          bodyTimeout: policy.deadlineMs,
+          headersTimeout: policy.headersTimeoutMs,
+          bodyTimeout: policy.bodyTimeoutMs,
         }).catch((err: unknown) => {
-          throw transportError(this.name, err, signal, req.signal, policy.deadlineMs);
+          throw transportError(this.name, err, signal, req.signal, policy, callStarted);
         });
         metrics.upstreamCalls.inc({ upstream: this.name, status: String(res.statusCode) });
         observedStatus = res.statusCode;
@@ -233,14 +235,15 @@ export class UpstreamClient {
           return result;
         } catch (err) {
           if (!(err instanceof UpstreamError) && signal.aborted) {
-            throw transportError(this.name, err, signal, req.signal, policy.deadlineMs);
+            throw transportError(this.name, err, signal, req.signal, policy, callStarted);
           }
           throw err;
         }
       } catch (err) {
-        const error = err instanceof UpstreamError ? err : transportError(this.name, err, signal, req.signal, policy.deadlineMs);
+        const error = err instanceof UpstreamError ? err : transportError(this.name, err, signal, req.signal, policy, callStarted);
         if (!(err instanceof UpstreamHttpError)) metrics.upstreamCalls.inc({ upstream: this.name, status: error.code });
-        outcome = error.isUpstreamFault ? 'fault' : 'neutral';
+        // A call its caller gave up on says nothing about the upstream's health.
+        outcome = req.signal?.aborted ? 'cancelled' : error.isUpstreamFault ? 'fault' : 'neutral';
         observedError = error;
         if (error instanceof UpstreamHttpError && error.statusCode === 401 && req.auth?.onUnauthorized && !refreshedAuth) {
           refreshedAuth = true;
@@ -249,16 +252,23 @@ export class UpstreamClient {
         if (error instanceof UpstreamRateLimitedError && !waitedOn429) {
           waitedOn429 = true;
           const wait = error.retryAfterSeconds ?? 1;
-          if (wait <= policy.maxRetryAfterSeconds && !signal.aborted) {
+          // A wait longer than the cap, or than what is left of the deadline, answers at once.
+          const left = policy.deadlineMs - (Date.now() - callStarted);
+          if (wait <= policy.maxRetryAfterSeconds && wait * 1000 < left && !signal.aborted) {
             logger.debug({ upstream: this.name, retryAfterSeconds: wait }, 'upstream rate limited: waiting as asked');
             await this.pause(wait * 1000, signal, error);
             continue;
           }
         }
-        if (req.read && error.isUpstreamFault && !(error instanceof UpstreamTimeoutError) && attempt < policy.retries && !signal.aborted) {
+        if (req.read && error.isUpstreamFault && attempt < policy.retries && !signal.aborted) {
+          if (!this.retryBudget.tryWithdraw()) {
+            metrics.upstreamRetries.inc({ upstream: this.name, outcome: 'budget_exhausted' });
+            throw error;
+          }
           attempt += 1;
-          const backoff = BACKOFF_BASE_MS * 2 ** (attempt - 1);
-          await this.pause(backoff / 2 + this.random() * backoff, signal, error);
+          metrics.upstreamRetries.inc({ upstream: this.name, outcome: 'retried' });
+          const backoff = policy.retryBackoffMs * 2 ** (attempt - 1);
+          await this.pause(backoff / 2 + (this.random() * backoff) / 2, signal, error);
           continue;
         }
         throw error;
@@ -267,6 +277,7 @@ export class UpstreamClient {
         metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
         if (outcome === 'success') this.breaker.onSuccess();
         else if (outcome === 'fault') this.breaker.onFailure();
+        else if (outcome === 'cancelled') this.breaker.onCancelled();
         else this.breaker.onNeutral();
         logger.debug(
           { upstream: this.name, method: req.method, path: url.pathname, outcome, ms: Math.round(performance.now() - started) },
@@ -314,15 +325,22 @@ function transportError(
   err: unknown,
   signal: AbortSignal,
   callerSignal: AbortSignal | undefined,
-  deadlineMs: number,
+  policy: UpstreamPolicy,
+  callStarted: number,
 ): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const code = (err as { code?: string } | null)?.code ?? '';
-  if (signal.aborted && !callerSignal?.aborted) return new UpstreamTimeoutError(name, deadlineMs, { cause: err });
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new UpstreamTimeoutError(name, deadlineMs, { cause: err });
-  }
+  if (signal.aborted && !callerSignal?.aborted) return new UpstreamTimeoutError(name, policy.deadlineMs, { cause: err });
+  // The operation's own deadline (AbortSignal.timeout in the server) cut the call short.
+  if (callerSignal?.aborted && isTimeout(callerSignal.reason)) return new UpstreamTimeoutError(name, Date.now() - callStarted, { cause: err });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(name, policy.headersTimeoutMs, { cause: err });
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamTimeoutError(name, policy.bodyTimeoutMs, { cause: err });
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new UpstreamTimeoutError(name, policy.connectTimeoutMs, { cause: err });
   return new UpstreamUnavailableError(name, 'connection', { cause: err });
+}
+
+function isTimeout(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
 }
 
 function parseJson(name: UpstreamName, text: string, status: number): unknown {
