@@ -19,6 +19,9 @@ const config: CodegenConfig = {
         mappers: {
           // Parents that carry more than the schema type (loaded runs, ids for lazy fields).
           Pipeline: '../resolvers/pipeline#PipelineParent',
+          Repository: '../upstreams/artifact/mapping#RepositoryModel',
+          RepositoryMutationResult: '../resolvers/artifact#RepositoryMutationParent',
+          FileTree: '../upstreams/artifact/mapping#FileTreeModel',
         },
       },
     },

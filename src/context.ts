@@ -9,11 +9,14 @@ import type { GatewayTracing } from './observability/tracing';
 import { UpstreamUnavailableError } from './errors';
 import type { UpstreamClient } from './upstreams/http-client';
 import type { PipelineClient } from './upstreams/pipeline/client';
+import type { ArtifactClient } from './upstreams/artifact/client';
+import { createArtifactLoaders, type ArtifactLoaders } from './upstreams/artifact/loaders';
 import { createPipelineLoaders, type PipelineLoaders } from './upstreams/pipeline/loaders';
 
 /** Typed API of each configured upstream; absent when its endpoint is not configured. */
 export interface UpstreamApis {
   pipeline?: PipelineClient;
+  artifact?: ArtifactClient;
 }
 
 /** What lives as long as the gateway: built once in `gateway.ts`, shared by all requests. */
@@ -54,6 +57,7 @@ export function requireApi<K extends keyof UpstreamApis>(services: GatewayServic
  */
 export class RequestLoaders {
   private pipelineLoaders?: PipelineLoaders;
+  private artifactLoaders?: ArtifactLoaders;
 
   constructor(
     private readonly services: GatewayServices,
@@ -77,4 +81,26 @@ export class RequestLoaders {
     );
     return this.pipelineLoaders;
   }
-}
+
+  get artifact(): ArtifactLoaders {
+    const { config, results, metrics, huaweiAuth } = this.services;
+    if (!this.artifactLoaders) {
+      const client = requireApi(this.services, 'artifact');
+      // Required with the endpoint (config.ts); absent only when Artifact is not configured.
+      if (!config.huawei.domainId) throw new UpstreamUnavailableError('artifact', 'not-configured');
+      this.artifactLoaders = createArtifactLoaders(
+        {
+          client,
+          results,
+          metrics,
+          ttlSeconds: config.resultCacheTtlSeconds,
+          timezone: config.upstreamTimezone,
+          tenantId: config.huawei.domainId,
+          exposeMavenPasswords: config.artifactExposeMavenPasswords,
+        },
+        huaweiAuth.for(this.principal),
+        this.signal,
+      );
+    }
+    return this.artifactLoaders;
+  }}

@@ -31,6 +31,8 @@ import { keyScopesPlugin, scopeDefaultsOf } from './plugins/key-scopes';
 import { auditPlugin } from './observability/audit';
 import { UpstreamClient } from './upstreams/http-client';
 import { PipelineClient } from './upstreams/pipeline/client';
+import { ArtifactClient, detectArtifactEmbeddedError } from './upstreams/artifact/client';
+import { leftOutRowsPlugin } from './plugins/left-out-rows';
 
 export const GATEWAY_VERSION: string = (() => {
   try {
@@ -102,7 +104,8 @@ function createClients(
       logger,
       metrics,
       observeAttempt: tracing?.observeUpstreamAttempt,
-      detectEmbeddedError: undefined,
+      // CodeArts Artifact reports failures inside HTTP 200 ({status, trace_id, result}).
+      detectEmbeddedError: name === 'artifact' ? detectArtifactEmbeddedError : undefined,
     });
   }
   return clients;
@@ -111,6 +114,7 @@ function createClients(
 function createApis(clients: Partial<Record<UpstreamName, UpstreamClient>>): UpstreamApis {
   return {
     pipeline: clients.pipeline && new PipelineClient(clients.pipeline),
+    artifact: clients.artifact && new ArtifactClient(clients.artifact),
   };
 }
 
@@ -182,7 +186,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       operationLimitsPlugin(config.operationLimits, metrics),
       keyScopesPlugin(config.keyPolicies, scopeDefaultsOf(config), metrics),
       auditPlugin({ logger, policies: config.keyPolicies }),
-      metricsPlugin(metrics), ...(tracing ? [tracingPlugin()] : []), ...persisted.plugins],
+      metricsPlugin(metrics), leftOutRowsPlugin(), ...(tracing ? [tracingPlugin()] : []), ...persisted.plugins],
     persistedQueries: persisted.persistedQueries,
     logger: {
       debug: (m) => logger.debug(m),

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/graphql';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { pipelineResolvers } from './pipeline';
+import { artifactResolvers } from './artifact';
 
 /** Every domain's resolvers, merged. Each domain lives in its own file and stays thin. */
 export function createResolvers(info: { version: string; simulated: boolean }): Resolvers[] {
@@ -9,5 +10,5 @@ export function createResolvers(info: { version: string; simulated: boolean }): 
     JSON: JSONScalar,
     Query: { gatewayInfo: () => info },
   };
-  return [common, pipelineResolvers];
+  return [common, pipelineResolvers, artifactResolvers];
 }

@@ -3,6 +3,7 @@ import { SIMULATED } from './defaults';
 import { HuaweiIdentityStore } from './huawei-identity';
 import { createIamSimulator } from './iam';
 import { PipelineSimulator } from './pipeline';
+import { ArtifactSimulator } from './artifact';
 import type { Simulator } from './simulator';
 
 export { SIMULATED } from './defaults';
@@ -12,6 +13,7 @@ export interface SimulatedUpstreams {
   identities: HuaweiIdentityStore;
   iam: Simulator;
   pipeline: PipelineSimulator;
+  artifact: ArtifactSimulator;
   /** Base URL of each simulator, by upstream name. */
   endpoints: Partial<Record<UpstreamName, string>>;
   all(): Simulator[];
@@ -24,6 +26,7 @@ export async function startSimulators(options: { host?: string; basePort?: numbe
   const sims = {
     iam: createIamSimulator(identities),
     pipeline: new PipelineSimulator(identities),
+    artifact: new ArtifactSimulator(identities),
   };
   const endpoints: Partial<Record<UpstreamName, string>> = {};
   let offset = 0;

@@ -1,0 +1,337 @@
+import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import type { ArtifactFormat, MutationResult, Resolvers } from '../generated/graphql';
+import type { GatewayContext } from '../context';
+import { requireApi } from '../context';
+import { badUserInput } from '../errors';
+import { reportLeftOutRow } from '../plugins/left-out-rows';
+import { createArtifactCommands, type ArtifactCommands, type RepositoryChange, type RepositoryRef } from '../upstreams/artifact/commands';
+import type { Page } from '../upstreams/artifact/loaders';
+import { upstreamFormat, type LeftOutRow, type RepositoryModel } from '../upstreams/artifact/mapping';
+import { encodeCursor, pageWindow, upstreamPagesFor, type PageWindow } from './connection';
+import * as input from './artifact-inputs';
+
+/** What a `RepositoryMutationResult` resolves from: the answer, and where to read the repository. */
+export interface RepositoryMutationParent {
+  ok: boolean;
+  traceId: string | null;
+  releaseRepositoryId: string | null;
+  snapshotRepositoryId: string | null;
+  ref: RepositoryRef;
+}
+
+const PAGING = { defaultFirst: 20, maxFirst: 100 };
+/** Largest page the gateway asks the upstream for. */
+const MAX_UPSTREAM_PAGE = 100;
+
+/** The rows of a window of an offset-paged list, read page by page. */
+interface WindowRead<T> {
+  rows: Array<{ position: number; node: T }>;
+  leftOut: LeftOutRow[];
+  /** Upstream total; for lists without one, known only once a short page was seen. */
+  total: number | null;
+  /** Whether rows may follow the window (used where the total is unknown). */
+  more: boolean;
+}
+
+/**
+ * Reads the upstream pages covering `window`. The page size follows `first`, so paging on with
+ * the same `first` costs one call per page. Null when a page answered "missing".
+ */
+async function readWindow<T>(window: PageWindow, page: (pageNo: number, pageSize: number) => Promise<Page<T> | null>): Promise<WindowRead<T> | null> {
+  const pageSize = Math.min(Math.max(window.limit, 1), MAX_UPSTREAM_PAGE);
+  const { firstPage, lastPage } = upstreamPagesFor(window, pageSize);
+  const pages = await Promise.all(Array.from({ length: lastPage - firstPage + 1 }, (_, i) => page(firstPage + i, pageSize)));
+  if (pages.some((p) => p === null)) return null;
+  const read = pages as Array<Page<T>>;
+  const end = window.offset + window.limit;
+  const inWindow = (position: number) => position >= window.offset && position < end;
+  const shortIndex = read.findIndex((p) => p.count < pageSize);
+  const reported = read[0]?.total ?? null;
+  const total = reported ?? (shortIndex >= 0 ? (firstPage + shortIndex - 1) * pageSize + (read[shortIndex]?.count ?? 0) : null);
+  return {
+    rows: read.flatMap((p) => p.rows).filter((r) => inWindow(r.position)),
+    leftOut: read.flatMap((p) => p.leftOut).filter((r) => inWindow(r.position)),
+    total,
+    more: total !== null ? end < total : shortIndex < 0,
+  };
+}
+
+/**
+ * A Relay connection whose cursors are the rows' upstream positions. `toConnection` numbers the
+ * nodes it is given; here a row left out keeps its position free, so the next page starts
+ * after the window and nothing is skipped or served twice.
+ */
+function positionedConnection<T>(read: WindowRead<T>, window: PageWindow) {
+  const edges = read.rows.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage: read.more,
+      hasPreviousPage: window.offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount: read.total,
+  };
+}
+
+/** Rows left out of a list the answer still carries: one error each, at the list's path. */
+function reportLeftOut(ctx: GatewayContext, info: GraphQLResolveInfo, leftOut: readonly LeftOutRow[], what: string): void {
+  for (const row of leftOut) {
+    reportLeftOutRow(ctx, {
+      message: `A ${what} (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: artifact sent a row the gateway cannot read (${row.reason})`,
+      path: responsePathAsArray(info.path),
+      extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'artifact' },
+    });
+  }
+}
+
+function commandsOf(ctx: GatewayContext): ArtifactCommands {
+  return createArtifactCommands(requireApi(ctx.services, 'artifact'), ctx.loaders.artifact, ctx.services.config.upstreamTimezone);
+}
+
+function done(answer: { traceId: string | null; message: string | null }): MutationResult {
+  return { ok: true, traceId: answer.traceId, message: answer.message };
+}
+
+function changed(change: RepositoryChange): RepositoryMutationParent {
+  return {
+    ok: true,
+    traceId: change.traceId,
+    releaseRepositoryId: change.releaseRepositoryId,
+    snapshotRepositoryId: change.snapshotRepositoryId,
+    ref: change.repository,
+  };
+}
+
+function formatsOf(filter: { format?: ArtifactFormat | null; formats?: ArtifactFormat[] | null } | null | undefined): { format?: string; formatList?: string[] } {
+  if (filter?.format && filter.formats?.length) {
+    throw badUserInput('filter: give format or formats, not both', { argument: 'filter.formats' });
+  }
+  return {
+    format: filter?.format ? upstreamFormat(filter.format) : undefined,
+    formatList: filter?.formats?.length ? [...new Set(filter.formats.map(upstreamFormat))] : undefined,
+  };
+}
+
+export const artifactResolvers: Resolvers = {
+  Query: {
+    async repository(_root, { id }, ctx) {
+      return ctx.loaders.artifact.repository.load(input.repositoryId(id, 'id'));
+    },
+
+    async repositories(_root, { projectId, filter, first, after }, ctx, info) {
+      const window = pageWindow(first, after, PAGING);
+      const project = input.projectOf(ctx, projectId);
+      const formats = formatsOf(filter);
+      const base = {
+        projectId: project,
+        inProject: projectId !== null && projectId !== undefined,
+        ...formats,
+        type: filter?.type ? input.text(filter.type, 'filter.type', 32) : undefined,
+        qname: filter?.search ? input.text(filter.search, 'filter.search', 100) : undefined,
+        inRecycleBin: filter?.inRecycleBin ?? undefined,
+      };
+      const loaders = ctx.loaders.artifact;
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.repositoryPage.load({ ...base, pageNo, pageSize }));
+      if (!read) return null;
+      reportLeftOut(ctx, info, read.leftOut, 'repository');
+      return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
+    },
+
+    async projectRepositories(_root, { projectId }, ctx, info) {
+      const mapped = await ctx.loaders.artifact.projectRepositories.load(input.projectOf(ctx, projectId));
+      reportLeftOut(ctx, info, mapped.leftOut, 'repository');
+      return mapped.rows.map((r) => r.node);
+    },
+
+    async searchArtifacts(_root, { name, format, projectId, first, after }, ctx, info) {
+      const window = pageWindow(first, after, PAGING);
+      const base = {
+        by: 'name' as const,
+        term: input.text(name, 'name', 200),
+        format: format ? upstreamFormat(format) : undefined,
+        projectId: input.optionalProject(projectId),
+      };
+      const loaders = ctx.loaders.artifact;
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
+      if (!read) return null;
+      reportLeftOut(ctx, info, read.leftOut, 'search hit');
+      return positionedConnection(read, window);
+    },
+
+    async artifactsByChecksum(_root, { checksum, format, projectId, first, after }, ctx, info) {
+      const window = pageWindow(first, after, PAGING);
+      const base = {
+        by: 'checksum' as const,
+        term: input.checksum(checksum),
+        format: format ? upstreamFormat(format) : undefined,
+        projectId: input.optionalProject(projectId),
+      };
+      const loaders = ctx.loaders.artifact;
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
+      if (!read) return null;
+      reportLeftOut(ctx, info, read.leftOut, 'search hit');
+      return positionedConnection(read, window);
+    },
+
+    async repositoryTree(_root, { repositoryName, path, projectId, inRecycleBin }, ctx) {
+      return ctx.loaders.artifact.fileTree.load({
+        projectId: input.projectOf(ctx, projectId),
+        repositoryId: input.repositoryId(repositoryName, 'repositoryName'),
+        path: input.repositoryPath(path, 'path'),
+        inRecycleBin: inRecycleBin ?? undefined,
+      });
+    },
+
+    async artifactFile(_root, { repositoryName, path, format, projectId }, ctx) {
+      return ctx.loaders.artifact.fileDetail.load({
+        projectId: input.projectOf(ctx, projectId),
+        repositoryId: input.repositoryId(repositoryName, 'repositoryName'),
+        path: input.repositoryPath(path, 'path'),
+        format: upstreamFormat(format),
+      });
+    },
+
+    async storageUsage(_root, { formats, inProject }, ctx) {
+      return ctx.loaders.artifact.storageUsage.load({
+        formatList: formats?.length ? [...new Set(formats.map(upstreamFormat))] : undefined,
+        inProject: inProject ?? undefined,
+      });
+    },
+
+    async storageTrend(_root, { repositoryId, from, to, projectId }, ctx, info) {
+      const key = {
+        projectId: input.projectOf(ctx, projectId),
+        repo: repositoryId ? input.repositoryId(repositoryId, 'repositoryId') : undefined,
+        ...input.dateRange(from, to),
+      };
+      const mapped = await ctx.loaders.artifact.storageTrend.load(key);
+      if (!mapped) return null;
+      reportLeftOut(ctx, info, mapped.leftOut, 'storage snapshot');
+      return mapped.rows.map((r) => r.node);
+    },
+
+    async auditLogs(_root, { repositoryId, module, projectId, first, after }, ctx, info) {
+      const window = pageWindow(first, after, PAGING);
+      const base = {
+        projectId: input.projectOf(ctx, projectId),
+        module: input.auditModule(module),
+        repositoryId: input.repositoryId(repositoryId, 'repositoryId'),
+      };
+      const loaders = ctx.loaders.artifact;
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.auditPage.load({ ...base, pageNo, pageSize }));
+      if (!read) return null;
+      reportLeftOut(ctx, info, read.leftOut, 'audit log entry');
+      return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
+    },
+
+    async followedArtifacts(_root, { projectId, first, after }, ctx, info) {
+      const window = pageWindow(first, after, PAGING);
+      const project = input.optionalProject(projectId);
+      const loaders = ctx.loaders.artifact;
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.followedPage.load({ projectId: project, pageNo, pageSize }));
+      if (!read) return null;
+      reportLeftOut(ctx, info, read.leftOut, 'followed artifact');
+      return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
+    },
+
+    async mavenRepositories(_root, { projectId, policy, access, includeDefault, ids }, ctx, info) {
+      const mapped = await ctx.loaders.artifact.mavenRepositories.load({
+        projectId: input.optionalProject(projectId),
+        policy: input.mavenPolicy(policy),
+        access: input.mavenAccess(access),
+        includeDefault: includeDefault ?? undefined,
+        ids: ids?.length ? input.idList(ids, 'ids', (id) => input.repositoryId(id, 'ids')) : undefined,
+      });
+      reportLeftOut(ctx, info, mapped.leftOut, 'Maven repository');
+      return mapped.rows.map((r) => r.node);
+    },
+  },
+
+  Mutation: {
+    async createRepository(_root, args, ctx) {
+      const request = input.createRequest(ctx, args.input);
+      return changed(await commandsOf(ctx).createRepository(request));
+    },
+    async updateRepository(_root, args, ctx) {
+      const request = input.updateRequest(args.input);
+      return changed(await commandsOf(ctx).updateRepository(request));
+    },
+    async moveRepositoriesToRecycleBin(_root, { format, ids }, ctx) {
+      const checked = input.repositoryIdsOf(format, ids);
+      return done(await commandsOf(ctx).moveToRecycleBin(upstreamFormat(format), checked));
+    },
+    async restoreFromRecycleBin(_root, { items }, ctx) {
+      const checked = input.trashItems(items);
+      return done(await commandsOf(ctx).restoreFromRecycleBin(checked));
+    },
+    async deleteFromRecycleBin(_root, { items }, ctx) {
+      const checked = input.trashItems(items);
+      return done(await commandsOf(ctx).deleteFromRecycleBin(checked));
+    },
+    async followArtifacts(_root, { ids, format }, ctx) {
+      const checked = input.idList(ids, 'ids', (id) => input.artifactPath(id, 'ids').path);
+      return done(await commandsOf(ctx).setFollowing(true, checked, format ? upstreamFormat(format) : undefined));
+    },
+    async unfollowArtifacts(_root, { ids, format }, ctx) {
+      const checked = input.idList(ids, 'ids', (id) => input.artifactPath(id, 'ids').path);
+      return done(await commandsOf(ctx).setFollowing(false, checked, format ? upstreamFormat(format) : undefined));
+    },
+    async deleteArtifactFile(_root, { path }, ctx) {
+      const file = input.artifactPath(path, 'path');
+      input.refuseMavenFile(file.repositoryId);
+      return done(await commandsOf(ctx).deleteFile(file.path));
+    },
+    async associateProjectRepositories(_root, { projectId, tabIds }, ctx) {
+      const project = input.projectOf(ctx, projectId);
+      const checked = input.tabIds(tabIds);
+      return done(await commandsOf(ctx).associateProject(project, checked));
+    },
+    async resetArtifactPassword(_root, _args, ctx) {
+      return done(await commandsOf(ctx).resetPassword());
+    },
+  },
+
+  Repository: {
+    async storage(parent, _args, ctx) {
+      if (parent.prefetchedStorage) return parent.prefetchedStorage;
+      return ctx.loaders.artifact.storage.load({ repositoryId: parent.id, projectId: input.projectOf(ctx, parent.projectId) });
+    },
+  },
+
+  RepositoryMutationResult: {
+    async repository(parent, _args, ctx): Promise<RepositoryModel | null> {
+      const ref = parent.ref;
+      switch (ref.kind) {
+        case 'answered':
+          return ref.repository;
+        case 'id':
+          return ctx.loaders.artifact.repository.load(ref.id);
+        case 'named': {
+          // Docker creation answers no id: find the newest repository of that format and name.
+          const page = await ctx.loaders.artifact.repositoryPage.load({
+            projectId: input.projectOf(ctx, null),
+            inProject: false,
+            pageNo: 1,
+            pageSize: MAX_UPSTREAM_PAGE,
+            format: ref.format,
+            qname: ref.name,
+          });
+          const matches = page.rows.map((r) => r.node).filter((r) => r.name === ref.name || r.displayName === ref.name);
+          return matches[matches.length - 1] ?? null;
+        }
+        case 'none':
+          return null;
+      }
+    },
+  },
+
+  FileTree: {
+    children(parent, _args, ctx, info) {
+      reportLeftOut(ctx, info, parent.children.leftOut, 'file tree node');
+      return parent.children.rows.map((r) => r.node);
+    },
+  },
+};

@@ -1,0 +1,150 @@
+import type { ArtifactAnswer, ArtifactClient, DockerRepositoryBody, MavenRepositoryBody, MavenRepositoryEditBody, RepositoryBody, RepositoryEditBody, TrashItem } from './client';
+import type { ArtifactCacheGroup, ArtifactLoaders } from './loaders';
+import { createdRepositoryRow, mapRepository, readMavenPair, resultMessage, type RepositoryModel } from './mapping';
+
+/** A creation, routed to the endpoint of its format. */
+export type CreateRepositoryRequest =
+  | { kind: 'maven'; body: MavenRepositoryBody }
+  | { kind: 'docker'; body: DockerRepositoryBody }
+  | { kind: 'other'; body: RepositoryBody };
+
+export type UpdateRepositoryRequest =
+  | { kind: 'maven'; tabId: string; body: MavenRepositoryEditBody }
+  | { kind: 'other'; body: RepositoryEditBody };
+
+/** Where the repository a mutation touched can be read afterwards. */
+export type RepositoryRef =
+  | { kind: 'answered'; repository: RepositoryModel }
+  | { kind: 'id'; id: string }
+  /** Docker creation answers no id: the repository is found by format and name. */
+  | { kind: 'named'; format: string; name: string }
+  | { kind: 'none' };
+
+export interface RepositoryChange {
+  traceId: string | null;
+  releaseRepositoryId: string | null;
+  snapshotRepositoryId: string | null;
+  repository: RepositoryRef;
+}
+
+export interface Acknowledgement {
+  traceId: string | null;
+  message: string | null;
+}
+
+const REPOSITORY_CHANGE: readonly ArtifactCacheGroup[] = ['artifact-repository', 'artifact-repository-list', 'artifact-storage', 'artifact-files'];
+
+/**
+ * CodeArts Artifact mutations for one request. Each one, whatever its outcome (a failed or
+ * timed-out write may still have happened upstream), invalidates the cached reads it can make
+ * stale before the answer is built.
+ */
+export function createArtifactCommands(client: ArtifactClient, loaders: ArtifactLoaders, zone: string) {
+  const { credentials: c, signal } = loaders;
+
+  async function run(call: () => Promise<ArtifactAnswer>, stale: readonly ArtifactCacheGroup[]): Promise<ArtifactAnswer> {
+    try {
+      return await call();
+    } finally {
+      await loaders.invalidate(stale);
+    }
+  }
+
+  const ack = (answer: ArtifactAnswer): Acknowledgement => ({ traceId: answer.traceId, message: resultMessage(answer.result) });
+
+  return {
+    async createRepository(req: CreateRepositoryRequest): Promise<RepositoryChange> {
+      switch (req.kind) {
+        case 'maven': {
+          const answer = await run(() => client.createMavenRepository(req.body, c, signal), REPOSITORY_CHANGE);
+          const pair = readMavenPair(answer.result);
+          const id = pair.release ?? pair.snapshot;
+          return {
+            traceId: answer.traceId,
+            releaseRepositoryId: pair.release,
+            snapshotRepositoryId: pair.snapshot,
+            repository: id ? { kind: 'id', id } : { kind: 'none' },
+          };
+        }
+        case 'docker': {
+          const answer = await run(() => client.createDockerRepository(req.body, c, signal), REPOSITORY_CHANGE);
+          return {
+            traceId: answer.traceId,
+            releaseRepositoryId: null,
+            snapshotRepositoryId: null,
+            repository: { kind: 'named', format: 'docker', name: req.body.display_name },
+          };
+        }
+        case 'other': {
+          const answer = await run(() => client.createRepository(req.body, c, signal), REPOSITORY_CHANGE);
+          const row = createdRepositoryRow(answer.result);
+          const mapped = row === undefined || row === null ? null : mapRepository(row, zone);
+          return {
+            traceId: answer.traceId,
+            releaseRepositoryId: null,
+            snapshotRepositoryId: null,
+            repository:
+              mapped && !(mapped instanceof Error)
+                ? { kind: 'answered', repository: mapped }
+                : { kind: 'named', format: req.body.format, name: req.body.repository_name },
+          };
+        }
+      }
+    },
+
+    async updateRepository(req: UpdateRepositoryRequest): Promise<RepositoryChange> {
+      if (req.kind === 'maven') {
+        const answer = await run(() => client.updateMavenRepository(req.tabId, req.body, c, signal), ['artifact-repository', 'artifact-repository-list']);
+        const pair = readMavenPair(answer.result);
+        const id = pair.release ?? pair.snapshot;
+        return {
+          traceId: answer.traceId,
+          releaseRepositoryId: pair.release,
+          snapshotRepositoryId: pair.snapshot,
+          repository: id ? { kind: 'id', id } : { kind: 'none' },
+        };
+      }
+      const answer = await run(() => client.updateRepositories(req.body, c, signal), ['artifact-repository', 'artifact-repository-list']);
+      const first = req.body.repository_ids[0];
+      return {
+        traceId: answer.traceId,
+        releaseRepositoryId: null,
+        snapshotRepositoryId: null,
+        repository: first ? { kind: 'id', id: first } : { kind: 'none' },
+      };
+    },
+
+    async moveToRecycleBin(format: string, ids: readonly string[]): Promise<Acknowledgement> {
+      return ack(await run(() => client.moveToRecycleBin(format, ids, c, signal), [...REPOSITORY_CHANGE, 'artifact-follow']));
+    },
+
+    async restoreFromRecycleBin(items: readonly TrashItem[]): Promise<Acknowledgement> {
+      return ack(await run(() => client.restoreFromRecycleBin(items, c, signal), [...REPOSITORY_CHANGE, 'artifact-follow']));
+    },
+
+    async deleteFromRecycleBin(items: readonly TrashItem[]): Promise<Acknowledgement> {
+      return ack(await run(() => client.deleteFromRecycleBin(items, c, signal), [...REPOSITORY_CHANGE, 'artifact-follow']));
+    },
+
+    async setFollowing(follow: boolean, ids: readonly string[], format: string | undefined): Promise<Acknowledgement> {
+      // File details carry the caller's follow flag, so they are stale too.
+      return ack(await run(() => client.setAttention(follow ? '1' : '0', ids, format, c, signal), ['artifact-follow', 'artifact-files']));
+    },
+
+    async deleteFile(filePath: string): Promise<Acknowledgement> {
+      return ack(await run(() => client.deleteFile(filePath, c, signal), ['artifact-files', 'artifact-storage', 'artifact-follow']));
+    },
+
+    async associateProject(projectId: string, tabIds: readonly string[]): Promise<Acknowledgement> {
+      return ack(await run(() => client.associateProject(projectId, tabIds, c, signal), ['artifact-repository', 'artifact-repository-list']));
+    },
+
+    /** Nothing of the answer is kept or passed on: it may carry the new password. */
+    async resetPassword(): Promise<Acknowledgement> {
+      const answer = await run(() => client.resetPassword(c, signal), []);
+      return { traceId: answer.traceId, message: 'The Artifact deploy password was reset.' };
+    },
+  };
+}
+
+export type ArtifactCommands = ReturnType<typeof createArtifactCommands>;

@@ -1,0 +1,318 @@
+import DataLoader from 'dataloader';
+import type { ArtifactFile, AuditLog, FollowedArtifact, MavenRepository, RepositoryStorage, StorageSnapshot, StorageUsage, Artifact } from '../../generated/graphql';
+import type { HuaweiCredentials } from '../../auth/huawei-auth';
+import type { ResultCache } from '../../cache/result-cache';
+import type { Metrics } from '../../observability/metrics';
+import { UpstreamHttpError } from '../../errors';
+import type { ArtifactAnswer, ArtifactClient } from './client';
+import {
+  mapArtifact,
+  mapArtifactFile,
+  mapAuditLog,
+  mapFileTree,
+  mapFollowedArtifact,
+  mapMavenRepository,
+  mapRepository,
+  mapRepositoryStorage,
+  mapRows,
+  mapStorageSnapshot,
+  mapStorageUsage,
+  readAuditPage,
+  readFollowedPage,
+  readRepositoryPage,
+  readSearchHits,
+  regionOfRepositoryId,
+  type FileTreeModel,
+  type LeftOutRow,
+  type MappedRows,
+  type RepositoryModel,
+} from './mapping';
+
+export interface ArtifactLoaderDeps {
+  client: ArtifactClient;
+  results: ResultCache;
+  metrics: Metrics;
+  /** Shared-cache TTL (s). */
+  ttlSeconds: number;
+  /** Zone of the upstream's zone-less times. */
+  timezone: string;
+  /** Tenant (domain) id in the paths that carry one (HUAWEI_DOMAIN_ID). */
+  tenantId: string;
+  exposeMavenPasswords: boolean;
+}
+
+/**
+ * Groups of cached reads; a mutation invalidates the groups it makes stale.
+ * - `artifact-repository`: one repository's view (a cached "missing" too, so creation invalidates it)
+ * - `artifact-repository-list`: repository pages and project repository lists
+ * - `artifact-storage`: per-repository statistics, tenant usage, capacity trend
+ * - `artifact-files`: file trees, file details, both searches
+ * - `artifact-follow`: the following list
+ * Audit logs and Maven accounts are never in the shared cache (the first must be fresh, the
+ * second holds passwords).
+ */
+export type ArtifactCacheGroup = 'artifact-repository' | 'artifact-repository-list' | 'artifact-storage' | 'artifact-files' | 'artifact-follow';
+
+/** One upstream page after mapping: its rows with absolute positions, those left out, and counts. */
+export interface Page<T> extends MappedRows<T> {
+  /** Upstream total, or null where the upstream gives none (searches). */
+  total: number | null;
+  /** Rows the upstream returned on this page, left-out ones included. */
+  count: number;
+}
+
+export interface RepositoryPageKey {
+  projectId: string;
+  inProject: boolean;
+  pageNo: number;
+  pageSize: number;
+  qname?: string;
+  type?: string;
+  format?: string;
+  formatList?: string[];
+  inRecycleBin?: boolean;
+}
+
+export interface SearchPageKey {
+  by: 'name' | 'checksum';
+  term: string;
+  format?: string;
+  projectId?: string;
+  pageNo: number;
+  pageSize: number;
+}
+
+export interface StorageKey {
+  repositoryId: string;
+  projectId: string;
+}
+
+export interface FileKey {
+  projectId: string;
+  repositoryId: string;
+  path: string;
+}
+
+export interface MavenInfoKey {
+  projectId?: string;
+  policy?: string;
+  access?: string;
+  includeDefault?: boolean;
+  ids?: string[];
+}
+
+/** Most upstream calls one batch keeps in flight (per loader). */
+const CONCURRENCY = 8;
+
+/** A lookup of something the upstream does not have answers null (a 404, or an empty result). */
+async function orNullOn404<T>(load: () => Promise<T>): Promise<T | null> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof UpstreamHttpError && err.statusCode === 404) return null;
+    throw err;
+  }
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await run(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function stableKey(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** A mapped value, or the mapping's error thrown (a single lookup has no siblings to spare). */
+function failOn<T>(value: T): Exclude<T, Error> {
+  if (value instanceof Error) throw value;
+  return value as Exclude<T, Error>;
+}
+
+/** Rows of a list answer mapped one by one; unreadable ones are left out, not thrown. */
+function mapEach<T>(items: readonly unknown[], firstPosition: number, map: (row: unknown) => T): MappedRows<Exclude<T, Error>> {
+  return mapRows(items, firstPosition, map as (row: unknown) => Exclude<T, Error> | Error);
+}
+
+/**
+ * Per-request loaders of CodeArts Artifact reads. Each dedupes what one operation asks for; most
+ * also read through the shared result cache (scoped by the caller's upstream identity), so a
+ * warm repeat costs no upstream call. Each upstream call serves one key: the API has no batch
+ * endpoints, so "batched" means one call per distinct key, never one per field.
+ */
+export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
+  const { client, timezone: zone } = deps;
+  const scope = (namespace: ArtifactCacheGroup) => ({ namespace, identity: credentials.identity });
+  const all: Array<DataLoader<never, unknown, string>> = [];
+
+  /** A loader whose batch serves cached keys from the shared cache and loads the rest, CONCURRENCY at a time. */
+  function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K) => Promise<V>): DataLoader<K, V, string> {
+    const dl = new DataLoader<K, V, string>(
+      async (keys) => {
+        deps.metrics.batchSize.observe({ loader: `artifact.${name}` }, keys.length);
+        const ids = keys.map((k) => stableKey(k));
+        const cached = group ? await deps.results.readMany<V>(scope(group), ids) : null;
+        const out: Array<V | Error> = new Array<V | Error>(keys.length);
+        const toCache: Array<[string, V]> = [];
+        await forEachLimited(keys, CONCURRENCY, async (key, i) => {
+          const hit = cached?.values[i];
+          if (hit !== undefined) {
+            out[i] = hit;
+            return;
+          }
+          try {
+            const value = await load(key);
+            out[i] = value;
+            toCache.push([ids[i] as string, value]);
+          } catch (err) {
+            out[i] = err instanceof Error ? err : new Error(String(err));
+          }
+        });
+        if (group && cached) await deps.results.writeMany(scope(group), cached.version, toCache, deps.ttlSeconds);
+        return out;
+      },
+      { cacheKeyFn: stableKey, maxBatchSize: 200 },
+    );
+    all.push(dl as unknown as DataLoader<never, unknown, string>);
+    return dl;
+  }
+
+  const repository = loader<string, RepositoryModel | null>('repository', 'artifact-repository', (id) =>
+    orNullOn404(async () => {
+      const { result } = await client.viewRepository(id, credentials, signal);
+      return result === null ? null : failOn(mapRepository(result, zone));
+    }),
+  );
+
+  const storage = loader<StorageKey, RepositoryStorage | null>('storage', 'artifact-storage', ({ repositoryId, projectId }) =>
+    orNullOn404(async () => {
+      const region = regionOfRepositoryId(repositoryId);
+      if (!region) return null;
+      const { result } = await client.repositoryStatistics(deps.tenantId, projectId, repositoryId, region, credentials, signal);
+      return result === null ? null : failOn(mapRepositoryStorage(result));
+    }),
+  );
+
+  const repositoryPage = loader<RepositoryPageKey, Page<RepositoryModel>>('repositoryPage', 'artifact-repository-list', async (k) => {
+    const { projectId, ...query } = k;
+    const { result } = await client.listRepositories(deps.tenantId, projectId, query, credentials, signal);
+    const page = failOn(readRepositoryPage(result));
+    const mapped = mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapRepository(row, zone));
+    return { ...mapped, total: page.total, count: page.items.length };
+  });
+
+  const projectRepositories = loader<string, MappedRows<RepositoryModel>>('projectRepositories', 'artifact-repository-list', async (projectId) => {
+    const { result } = await client.projectRepositories(projectId, credentials, signal);
+    return mapEach(Array.isArray(result) ? result : [], 0, (row) => mapRepository(row, zone));
+  });
+
+  // Never in the shared cache: rows may carry deploy passwords.
+  const mavenRepositories = loader<MavenInfoKey, MappedRows<MavenRepository>>('mavenRepositories', null, async (k) => {
+    const { result } = await client.mavenInfo(k, credentials, signal);
+    return mapEach(Array.isArray(result) ? result : [], 0, (row) => mapMavenRepository(row, deps.exposeMavenPasswords));
+  });
+
+  const searchPage = loader<SearchPageKey, Page<Artifact>>('searchPage', 'artifact-files', async (k) => {
+    const query = { pageNo: k.pageNo, pageSize: k.pageSize, format: k.format, projectId: k.projectId };
+    const { result } =
+      k.by === 'name'
+        ? await client.searchByName(k.term, query, credentials, signal)
+        : await client.searchByChecksum(k.term, query, credentials, signal);
+    const hits = failOn(readSearchHits(result));
+    return { ...mapEach(hits, (k.pageNo - 1) * k.pageSize, (row) => mapArtifact(row, zone)), total: null, count: hits.length };
+  });
+
+  const fileTree = loader<FileKey & { inRecycleBin?: boolean }, FileTreeModel | null>('fileTree', 'artifact-files', (k) =>
+    orNullOn404(async () => {
+      const { result } = await client.fileTree(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, inRecycleBin: k.inRecycleBin }, credentials, signal);
+      return result === null ? null : failOn(mapFileTree(result, zone));
+    }),
+  );
+
+  const fileDetail = loader<FileKey & { format: string }, ArtifactFile | null>('fileDetail', 'artifact-files', (k) =>
+    orNullOn404(async () => {
+      const { result } = await client.fileDetail(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, format: k.format }, credentials, signal);
+      return result === null ? null : failOn(mapArtifactFile(result, zone));
+    }),
+  );
+
+  const storageUsage = loader<{ formatList?: string[]; inProject?: boolean }, StorageUsage>('storageUsage', 'artifact-storage', async (k) => {
+    const { result } = await client.storageUsage(k, credentials, signal);
+    return failOn(mapStorageUsage(result));
+  });
+
+  const storageTrend = loader<{ projectId: string; repo?: string; startTime?: string; endTime?: string }, MappedRows<StorageSnapshot> | null>(
+    'storageTrend',
+    'artifact-storage',
+    ({ projectId, ...q }) =>
+      orNullOn404(async () => {
+        const { result } = await client.storageTrend(deps.tenantId, projectId, q, credentials, signal);
+        return mapEach(Array.isArray(result) ? result : [], 0, mapStorageSnapshot);
+      }),
+  );
+
+  const auditPage = loader<{ projectId: string; module: string; repositoryId: string; pageNo: number; pageSize: number }, Page<AuditLog> | null>(
+    'auditPage',
+    null,
+    (k) =>
+      orNullOn404(async () => {
+        const { result } = await client.auditLogs(
+          deps.tenantId,
+          k.projectId,
+          k.module,
+          k.repositoryId,
+          { pageNum: k.pageNo, pageSize: k.pageSize },
+          credentials,
+          signal,
+        );
+        const page = failOn(readAuditPage(result));
+        return { ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapAuditLog(row, zone)), total: page.total, count: page.items.length };
+      }),
+  );
+
+  const followedPage = loader<{ projectId?: string; pageNo: number; pageSize: number }, Page<FollowedArtifact>>('followedPage', 'artifact-follow', async (k) => {
+    const { result } = await client.followedArtifacts(k, credentials, signal);
+    const page = failOn(readFollowedPage(result));
+    return { ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapFollowedArtifact(row, zone)), total: page.total, count: page.items.length };
+  });
+
+  return {
+    tenantId: deps.tenantId,
+    credentials,
+    signal,
+    repository,
+    storage,
+    repositoryPage,
+    projectRepositories,
+    mavenRepositories,
+    searchPage,
+    fileTree,
+    fileDetail,
+    storageUsage,
+    storageTrend,
+    auditPage,
+    followedPage,
+    /**
+     * After a mutation: makes the shared cache's entries of `groups` stale for this identity and
+     * forgets what this request already loaded (a later field of the same operation reads anew).
+     */
+    async invalidate(groups: readonly ArtifactCacheGroup[]): Promise<void> {
+      for (const dl of all) dl.clearAll();
+      await Promise.all(groups.map((g) => deps.results.invalidate(scope(g))));
+    },
+  };
+}
+
+export type ArtifactLoaders = ReturnType<typeof createArtifactLoaders>;
+
+export type { LeftOutRow, ArtifactAnswer };
