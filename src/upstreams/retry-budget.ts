@@ -12,6 +12,7 @@ export interface RetryBudgetOptions {
  * everything, retries stop multiplying the load at ~`percent`% instead of `retries`× the calls.
  */
 export class RetryBudget {
+  /** In hundredths of a retry, so deposits of `percent` add up exactly. */
   private balance: number;
   private at: number;
   private readonly now: () => number;
@@ -21,21 +22,21 @@ export class RetryBudget {
     this.now = options.now ?? Date.now;
     this.at = this.now();
     // A burst of retries is allowed up to one second's minimum plus a hundred calls' deposits.
-    this.cap = Math.max(1, options.minPerSecond + options.percent);
+    this.cap = Math.max(100, (options.minPerSecond + options.percent) * 100);
     this.balance = this.cap;
   }
 
   /** Counts a first attempt. */
   deposit(): void {
     this.refill();
-    this.balance = Math.min(this.cap, this.balance + this.options.percent / 100);
+    this.balance = Math.min(this.cap, this.balance + this.options.percent);
   }
 
   /** Claims one retry; false when the budget is spent. */
   tryWithdraw(): boolean {
     this.refill();
-    if (this.balance < 1) return false;
-    this.balance -= 1;
+    if (this.balance < 100) return false;
+    this.balance -= 100;
     return true;
   }
 
@@ -43,6 +44,6 @@ export class RetryBudget {
     const now = this.now();
     const seconds = (now - this.at) / 1000;
     this.at = now;
-    if (seconds > 0) this.balance = Math.min(this.cap, this.balance + seconds * this.options.minPerSecond);
+    if (seconds > 0) this.balance = Math.min(this.cap, this.balance + seconds * this.options.minPerSecond * 100);
   }
 }
