@@ -12,11 +12,18 @@ import type { PipelineClient } from './upstreams/pipeline/client';
 import type { ArtifactClient } from './upstreams/artifact/client';
 import { createArtifactLoaders, type ArtifactLoaders } from './upstreams/artifact/loaders';
 import { createPipelineLoaders, type PipelineLoaders } from './upstreams/pipeline/loaders';
+import { COMESTRI_MAX_PER_PAGE, type ComestriClient } from './upstreams/comestri/client';
+import { comestriCredentials } from './upstreams/comestri/auth';
+import { createComestriLoaders, type ComestriLoaders } from './upstreams/comestri/loaders';
+import type { RtsClient } from './upstreams/rts/client';
+import { createRtsLoaders, type RtsLoaders } from './upstreams/rts/loaders';
 
 /** Typed API of each configured upstream; absent when its endpoint is not configured. */
 export interface UpstreamApis {
   pipeline?: PipelineClient;
   artifact?: ArtifactClient;
+  comestri?: ComestriClient;
+  rts?: RtsClient;
 }
 
 /** What lives as long as the gateway: built once in `gateway.ts`, shared by all requests. */
@@ -58,6 +65,8 @@ export function requireApi<K extends keyof UpstreamApis>(services: GatewayServic
 export class RequestLoaders {
   private pipelineLoaders?: PipelineLoaders;
   private artifactLoaders?: ArtifactLoaders;
+  private comestriLoaders?: ComestriLoaders;
+  private rtsLoaders?: RtsLoaders;
 
   constructor(
     private readonly services: GatewayServices,
@@ -103,4 +112,43 @@ export class RequestLoaders {
       );
     }
     return this.artifactLoaders;
-  }}
+  }
+
+  get comestri(): ComestriLoaders {
+    const { config, results, metrics } = this.services;
+    if (!this.comestriLoaders) {
+      const client = requireApi(this.services, 'comestri');
+      // Required with the endpoint (config.ts); absent only when Comestri is not configured.
+      if (!config.comestri) throw new UpstreamUnavailableError('comestri', 'not-configured');
+      this.comestriLoaders = createComestriLoaders(
+        {
+          client,
+          results,
+          metrics,
+          ttlSeconds: config.resultCacheTtlSeconds,
+          timezone: config.upstreamTimezone,
+          maxPerPage: COMESTRI_MAX_PER_PAGE,
+        },
+        comestriCredentials(config.comestri),
+        this.signal,
+      );
+    }
+    return this.comestriLoaders;
+  }
+
+  get rts(): RtsLoaders {
+    const { config, results, metrics, huaweiAuth } = this.services;
+    this.rtsLoaders ??= createRtsLoaders(
+      {
+        client: requireApi(this.services, 'rts'),
+        results,
+        metrics,
+        ttlSeconds: config.resultCacheTtlSeconds,
+        timezone: config.upstreamTimezone,
+      },
+      huaweiAuth.for(this.principal),
+      this.signal,
+    );
+    return this.rtsLoaders;
+  }
+}

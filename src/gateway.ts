@@ -31,6 +31,8 @@ import { keyScopesPlugin, scopeDefaultsOf } from './plugins/key-scopes';
 import { auditPlugin } from './observability/audit';
 import { UpstreamClient } from './upstreams/http-client';
 import { PipelineClient } from './upstreams/pipeline/client';
+import { ComestriClient } from './upstreams/comestri/client';
+import { RtsClient } from './upstreams/rts/client';
 import { ArtifactClient, detectArtifactEmbeddedError } from './upstreams/artifact/client';
 import { leftOutRowsPlugin } from './plugins/left-out-rows';
 
@@ -115,6 +117,8 @@ function createApis(clients: Partial<Record<UpstreamName, UpstreamClient>>): Ups
   return {
     pipeline: clients.pipeline && new PipelineClient(clients.pipeline),
     artifact: clients.artifact && new ArtifactClient(clients.artifact),
+    comestri: clients.comestri && new ComestriClient(clients.comestri),
+    rts: clients.rts && new RtsClient(clients.rts),
   };
 }
 

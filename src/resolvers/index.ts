@@ -2,6 +2,8 @@ import type { Resolvers } from '../generated/graphql';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { pipelineResolvers } from './pipeline';
 import { artifactResolvers } from './artifact';
+import { jobResolvers } from './job';
+import { deploymentResolvers } from './deployment';
 
 /** Every domain's resolvers, merged. Each domain lives in its own file and stays thin. */
 export function createResolvers(info: { version: string; simulated: boolean }): Resolvers[] {
@@ -10,5 +12,5 @@ export function createResolvers(info: { version: string; simulated: boolean }): 
     JSON: JSONScalar,
     Query: { gatewayInfo: () => info },
   };
-  return [common, pipelineResolvers, artifactResolvers];
+  return [common, pipelineResolvers, artifactResolvers, jobResolvers, deploymentResolvers];
 }

@@ -3,6 +3,8 @@ import { SIMULATED } from './defaults';
 import { HuaweiIdentityStore } from './huawei-identity';
 import { createIamSimulator } from './iam';
 import { PipelineSimulator } from './pipeline';
+import { ComestriSimulator } from './comestri';
+import { RtsSimulator } from './rts';
 import { ArtifactSimulator } from './artifact';
 import type { Simulator } from './simulator';
 
@@ -13,6 +15,8 @@ export interface SimulatedUpstreams {
   identities: HuaweiIdentityStore;
   iam: Simulator;
   pipeline: PipelineSimulator;
+  comestri: ComestriSimulator;
+  rts: RtsSimulator;
   artifact: ArtifactSimulator;
   /** Base URL of each simulator, by upstream name. */
   endpoints: Partial<Record<UpstreamName, string>>;
@@ -26,6 +30,8 @@ export async function startSimulators(options: { host?: string; basePort?: numbe
   const sims = {
     iam: createIamSimulator(identities),
     pipeline: new PipelineSimulator(identities),
+    comestri: new ComestriSimulator(),
+    rts: new RtsSimulator(identities),
     artifact: new ArtifactSimulator(identities),
   };
   const endpoints: Partial<Record<UpstreamName, string>> = {};

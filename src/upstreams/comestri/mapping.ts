@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type { Job, JobResult, JobStatus } from '../../generated/graphql';
+import { UpstreamBadResponseError } from '../../errors';
+import { toUtcIso } from '../../time';
+
+const STATUSES: readonly JobStatus[] = [
+  'REQUEST_RECEIVED', 'FAIL_TO_RECEIVE', 'READY_TO_PROCESS', 'PROCESSING', 'FAIL_TO_PROCESS', 'CANCELED', 'COMPLETE',
+];
+const RESULTS: readonly JobResult[] = ['SUCCESS', 'FAILURE', 'PENDING'];
+
+/** A number that may arrive as a numeric string. */
+const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const text = z.union([z.string(), z.number()]).transform(String).nullish();
+
+/** One entry of the jobs answer, as far as the gateway relies on it. */
+const JobBody = z.object({
+  id: z.union([z.number().int(), z.string().trim().min(1)]).transform(String),
+  request_id: text,
+  entity: text,
+  status: z.string().nullish(),
+  percent_completed: numeric.nullish(),
+  operation: text,
+  created_at: z.union([z.string(), z.number()]).nullish(),
+  updated_at: z.union([z.string(), z.number()]).nullish(),
+  created_by: text,
+  error_count: numeric.nullish(),
+  result: z.string().nullish(),
+});
+
+/** The page envelope; `entries` stay unknown so one bad row fails only itself. */
+const PageBody = z.object({
+  page: numeric.nullish(),
+  per_page: numeric.nullish(),
+  total_pages: numeric.nullish(),
+  total_entries: numeric,
+  entries: z.array(z.unknown()),
+});
+
+/** One upstream page, mapped. */
+export interface JobPage {
+  /** Page number the upstream says it served (the one asked for when it does not say). */
+  page: number;
+  /** Page size the upstream says it used: less than asked when it clamps `per_page`. */
+  perPage: number;
+  totalEntries: number;
+  jobs: Array<Job | UpstreamBadResponseError>;
+}
+
+/** `request_received` → REQUEST_RECEIVED; anything the contract does not know → UNKNOWN. */
+export function jobStatusOf(value: string | null | undefined): JobStatus {
+  const key = value?.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  return STATUSES.find((s) => s === key) ?? 'UNKNOWN';
+}
+
+/** `Success` → SUCCESS; absent → null (not reported); anything else → UNKNOWN. */
+export function jobResultOf(value: string | null | undefined): JobResult | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const key = value.trim().toUpperCase();
+  return RESULTS.find((r) => r === key) ?? 'UNKNOWN';
+}
+
+/**
+ * The contract's 0..1. The seed reports a complete job as `1`, so values up to 1 are fractions;
+ * a value above 1 (up to 100) can only be a percentage and is scaled. Anything else is unreadable
+ * and answers null rather than a wrong number.
+ */
+export function percentCompletedOf(value: number | null | undefined): number | null {
+  if (value === null || value === undefined || !Number.isFinite(value) || value < 0 || value > 100) return null;
+  return value <= 1 ? value : value / 100;
+}
+
+/**
+ * Maps one upstream entry to the schema's Job; returns an Error (not a throw) when the entry
+ * cannot be read, so one bad row fails only itself.
+ */
+export function mapJob(body: unknown, zone: string): Job | UpstreamBadResponseError {
+  const parsed = JobBody.safeParse(body);
+  if (!parsed.success) {
+    return new UpstreamBadResponseError('comestri', `unreadable job at ${parsed.error.issues[0]?.path.join('.') || 'entry'}`);
+  }
+  const j = parsed.data;
+  return {
+    id: j.id,
+    requestId: j.request_id ?? null,
+    entity: j.entity ?? null,
+    status: jobStatusOf(j.status),
+    percentCompleted: percentCompletedOf(j.percent_completed),
+    operation: j.operation ?? null,
+    createdAt: toUtcIso(j.created_at, zone),
+    updatedAt: toUtcIso(j.updated_at, zone),
+    createdBy: j.created_by ?? null,
+    errorCount: j.error_count === null || j.error_count === undefined ? null : Math.trunc(j.error_count),
+    result: jobResultOf(j.result),
+  };
+}
+
+/** Maps a page answer; the envelope must be readable, rows fail one by one. */
+export function mapJobPage(body: unknown, asked: { page: number; perPage: number }, zone: string): JobPage | UpstreamBadResponseError {
+  const parsed = PageBody.safeParse(body);
+  if (!parsed.success) {
+    return new UpstreamBadResponseError('comestri', `unreadable jobs page at ${parsed.error.issues[0]?.path.join('.') || 'body'}`);
+  }
+  const p = parsed.data;
+  const perPage = p.per_page && p.per_page > 0 ? Math.trunc(p.per_page) : asked.perPage;
+  return {
+    page: p.page && p.page > 0 ? Math.trunc(p.page) : asked.page,
+    perPage,
+    totalEntries: Math.max(0, Math.trunc(p.total_entries)),
+    jobs: p.entries.map((row) => mapJob(row, zone)),
+  };
+}
+
+/**
+ * A DateTime argument (already UTC ISO with milliseconds) in the seed's form
+ * `2016-05-30T05:13:26Z`; milliseconds are kept only when there are any, so no instant is moved.
+ */
+export function comestriTime(iso: string): string {
+  return iso.replace(/\.000Z$/, 'Z');
+}

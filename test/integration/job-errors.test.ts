@@ -1,0 +1,108 @@
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
+
+const Q = `{ gatewayInfo { simulated } jobs(first: 5) { totalCount nodes { id } } }`;
+const OTHER_TOKEN = 'comestri-test-token-other-7c1e9a';
+const UNKNOWN_TOKEN = 'comestri-test-token-unknown-3f0b2d';
+
+describe('Comestri jobs: upstream failures and who may see what', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: { UPSTREAM_DEADLINE_MS: '300', UPSTREAM_RETRIES: '1', UPSTREAM_BREAKER_FAILURES: '1000' },
+    });
+  });
+  afterAll(() => gw.close());
+  afterEach(() => {
+    gw.sims.comestri.clearFaults().resetCalls();
+  });
+
+  it.each([
+    [500, { error: 'Internal Server Error' }, 'UPSTREAM_UNAVAILABLE', 2],
+    [422, { errors: ['per_page must be a positive integer'] }, 'BAD_USER_INPUT', 1],
+    [404, { error: 'Not Found' }, 'NOT_FOUND', 1],
+    [403, { error: 'Forbidden' }, 'FORBIDDEN', 1],
+    [401, { error: 'HTTP Token: Access denied.' }, 'UNAUTHENTICATED', 1],
+  ])('HTTP %s %j answers jobs: null with %s (upstream comestri, its status) after %s call(s); the rest still comes', async (status, json, code, calls) => {
+    gw.sims.comestri.inject({ kind: 'status', status, json });
+    const res = await gw.query(`{ gatewayInfo { simulated } jobs(first: 5, filter: { createdBy: "fault-${status}@example.com" }) { totalCount } }`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, jobs: null });
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors?.[0]).toMatchObject({ path: ['jobs'], extensions: { code, upstream: 'comestri', status } });
+    // Only a 5xx is retried (reads, UPSTREAM_RETRIES=1).
+    expect(gw.sims.comestri.callCount()).toBe(calls);
+  });
+
+  it('an answer that is not JSON, or not a jobs page, is UPSTREAM_BAD_RESPONSE', async () => {
+    gw.sims.comestri.inject({ kind: 'garbage' }, { times: 2 });
+    const garbage = await gw.query(`{ jobs(filter: { createdBy: "garbage@example.com" }) { totalCount } }`);
+    expect(garbage.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' });
+    gw.sims.comestri.clearFaults().inject({ kind: 'status', status: 200, json: { jobs: [] } });
+    const shape = await gw.query(`{ jobs(filter: { createdBy: "shape@example.com" }) { totalCount } }`);
+    expect(shape.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' });
+  });
+
+  it('an upstream that does not answer within its deadline is UPSTREAM_TIMEOUT', async () => {
+    gw.sims.comestri.inject({ kind: 'hang', ms: 1000 });
+    const started = Date.now();
+    const res = await gw.query(`{ jobs(filter: { createdBy: "slow@example.com" }) { totalCount } }`);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', upstream: 'comestri' });
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it('a row the gateway cannot read fails the connection (its edges are non-null) with UPSTREAM_BAD_RESPONSE', async () => {
+    const rows = gw.sims.comestri.listed();
+    gw.sims.comestri.setJobs([...rows, { id: 100000, status: ['not', 'a', 'string'] }]);
+    try {
+      const res = await gw.query(`{ gatewayInfo { simulated } jobs(first: 2) { nodes { id } } }`);
+      expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, jobs: null });
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' });
+      // Pages without it still answer.
+      const later = await gw.query(`{ jobs(first: 2, after: "${Buffer.from('gw1:1').toString('base64url')}") { nodes { id } } }`);
+      expect(later.body.errors).toBeUndefined();
+    } finally {
+      gw.sims.comestri.setJobs(rows);
+    }
+  });
+
+  it('serves a warm repeat from the shared cache, and never serves it to another Comestri account', async () => {
+    const first = await gw.query(Q);
+    expect(first.body.errors).toBeUndefined();
+    expect(gw.sims.comestri.callCount()).toBe(1);
+    const warm = await gw.query(Q);
+    expect(warm.body).toEqual(first.body);
+    expect(gw.sims.comestri.callCount()).toBe(1);
+
+    // A second gateway on the same Redis keys with another (forbidden) account.
+    gw.sims.comestri.accept(OTHER_TOKEN, 'other@example.com').forbid(OTHER_TOKEN);
+    const other = await startTestGateway({
+      sims: gw.sims,
+      env: { CACHE_PREFIX: gw.config.cachePrefix, COMESTRI_API_TOKEN: OTHER_TOKEN, COMESTRI_EMAIL: 'other@example.com' },
+    });
+    try {
+      const res = await other.query(Q);
+      expect(gw.sims.comestri.callCount()).toBe(2);
+      expect(gw.sims.comestri.calls[1]?.headers.authorization).toBe(`Token token=${OTHER_TOKEN},email=other@example.com`);
+      expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, jobs: null });
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', upstream: 'comestri', status: 403 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('an unknown token is UNAUTHENTICATED, and the token appears nowhere in the answer', async () => {
+    const wrong = await startTestGateway({
+      sims: gw.sims,
+      redis: false,
+      env: { COMESTRI_API_TOKEN: UNKNOWN_TOKEN, COMESTRI_EMAIL: 'sim@example.com' },
+    });
+    try {
+      const res = await wrong.query(Q);
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', upstream: 'comestri', status: 401 });
+      expect(JSON.stringify(res.body)).not.toContain(UNKNOWN_TOKEN);
+      expect(gw.sims.comestri.callCount()).toBe(1);
+    } finally {
+      await wrong.close();
+    }
+  });
+});
