@@ -67,6 +67,19 @@ describe('RTS software deployments: Huawei auth, upstream failures, bad input', 
     }
   });
 
+  it('an unreadable element keeps its error when the list is served from the shared cache', async () => {
+    const project = id32('rts-unreadable');
+    gw.sims.rts.setDeployments(project, [{ status: 'COMPLETE' }, { id: '6b1d8e2a-4c3f-4a5e-8d7b-9e0f1a2b3c4d', status: 'FAILED' }]);
+    const q = `query($p: ID) { softwareDeployments(projectId: $p) { id status } }`;
+    const cold = await gw.query(q, { p: project });
+    const warm = await gw.query(q, { p: project });
+    expect(gw.sims.rts.callCount()).toBe(1);
+    for (const res of [cold, warm]) {
+      expect(res.body.data?.softwareDeployments).toEqual([null, { id: '6b1d8e2a-4c3f-4a5e-8d7b-9e0f1a2b3c4d', status: 'FAILED' }]);
+      expect(res.body.errors?.[0]).toMatchObject({ path: ['softwareDeployments', 0], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'rts' } });
+    }
+  });
+
   it.each([
     [500, 'UPSTREAM_UNAVAILABLE', 2],
     [400, 'BAD_USER_INPUT', 1],

@@ -68,8 +68,12 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
     }
     const page = mapJobPage(body, key, deps.timezone);
     if (page instanceof Error) return page;
-    const unreadable = page.jobs.find((j): j is Exclude<typeof j, Job> => j instanceof Error);
-    return unreadable ?? { ...page, jobs: page.jobs as Job[] };
+    const jobs: Job[] = [];
+    for (const j of page.jobs) {
+      if (j instanceof Error) return j;
+      jobs.push(j);
+    }
+    return { ...page, jobs };
   }
 
   /**
