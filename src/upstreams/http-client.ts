@@ -192,7 +192,16 @@ export class UpstreamClient {
 
   private async withPolicy<T>(req: UpstreamRequest, handle: (res: Dispatcher.ResponseData) => Promise<T>): Promise<T> {
     const { policy, logger, metrics } = this.options;
-    const deadline = AbortSignal.timeout(policy.deadlineMs);
+    // A timer rather than AbortSignal.timeout, so a call that succeeded releases it: a stream's
+    // body (media) may then take as long as its reader needs. undici's bodyTimeout still cuts an
+    // upstream that stalls, and does not count time paused by backpressure.
+    const deadlineController = new AbortController();
+    const deadlineTimer = setTimeout(
+      () => deadlineController.abort(new DOMException('The upstream call reached its deadline', 'TimeoutError')),
+      policy.deadlineMs,
+    );
+    deadlineTimer.unref();
+    const deadline = deadlineController.signal;
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const url = this.url(req.path, req.query);
     const body = req.json === undefined ? '' : JSON.stringify(req.json);
@@ -216,22 +225,29 @@ export class UpstreamClient {
         const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
         if (body) headers['content-type'] = 'application/json';
         if (req.auth) Object.assign(headers, await req.auth.authenticate({ method: req.method, url, headers, body }));
+        // undici's own headers timer ticks at ~1 s; this one is exact and ends once headers arrive.
+        const headersWait = new AbortController();
+        const headersTimer = setTimeout(() => headersWait.abort(), policy.headersTimeoutMs);
         const res = await request(url, {
           method: req.method,
           headers,
           body: body || undefined,
-          signal,
+          signal: AbortSignal.any([signal, headersWait.signal]),
           dispatcher: this.dispatcher,
           headersTimeout: policy.headersTimeoutMs,
           bodyTimeout: policy.bodyTimeoutMs,
-        }).catch((err: unknown) => {
-          throw transportError(this.name, err, signal, req.signal, policy, callStarted);
-        });
+        })
+          .catch((err: unknown) => {
+            if (headersWait.signal.aborted && !signal.aborted) throw new UpstreamTimeoutError(this.name, policy.headersTimeoutMs, { cause: err });
+            throw transportError(this.name, err, signal, req.signal, policy, callStarted);
+          })
+          .finally(() => clearTimeout(headersTimer));
         metrics.upstreamCalls.inc({ upstream: this.name, status: String(res.statusCode) });
         observedStatus = res.statusCode;
         try {
           const result = await handle(res);
           outcome = 'success';
+          clearTimeout(deadlineTimer);
           return result;
         } catch (err) {
           if (!(err instanceof UpstreamError) && signal.aborted) {
@@ -340,7 +356,8 @@ function transportError(
 }
 
 function isTimeout(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === 'TimeoutError';
+  // Duck-typed: AbortSignal.timeout's DOMException may come from another realm (vm contexts).
+  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
 }
 
 function parseJson(name: UpstreamName, text: string, status: number): unknown {
