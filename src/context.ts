@@ -16,6 +16,9 @@ import { COMESTRI_MAX_PER_PAGE, type ComestriClient } from './upstreams/comestri
 import { comestriCredentials } from './upstreams/comestri/auth';
 import { createComestriLoaders, type ComestriLoaders } from './upstreams/comestri/loaders';
 import type { RtsClient } from './upstreams/rts/client';
+import type { BandwidthClient } from './upstreams/bandwidth/client';
+import { bandwidthCredentials } from './upstreams/bandwidth/credentials';
+import { createBandwidthLoaders, type BandwidthLoaders } from './upstreams/bandwidth/loaders';
 import { createRtsLoaders, type RtsLoaders } from './upstreams/rts/loaders';
 
 /** Typed API of each configured upstream; absent when its endpoint is not configured. */
@@ -24,6 +27,7 @@ export interface UpstreamApis {
   artifact?: ArtifactClient;
   comestri?: ComestriClient;
   rts?: RtsClient;
+  bandwidth?: BandwidthClient;
 }
 
 /** What lives as long as the gateway: built once in `gateway.ts`, shared by all requests. */
@@ -67,6 +71,7 @@ export class RequestLoaders {
   private artifactLoaders?: ArtifactLoaders;
   private comestriLoaders?: ComestriLoaders;
   private rtsLoaders?: RtsLoaders;
+  private bandwidthLoaders?: BandwidthLoaders;
 
   constructor(
     private readonly services: GatewayServices,
@@ -150,5 +155,21 @@ export class RequestLoaders {
       this.signal,
     );
     return this.rtsLoaders;
+  }
+
+  get bandwidth(): BandwidthLoaders {
+    const { config, results, metrics } = this.services;
+    this.bandwidthLoaders ??= createBandwidthLoaders(
+      {
+        client: requireApi(this.services, 'bandwidth'),
+        results,
+        metrics,
+        ttlSeconds: config.resultCacheTtlSeconds,
+        timezone: config.upstreamTimezone,
+      },
+      bandwidthCredentials(config),
+      this.signal,
+    );
+    return this.bandwidthLoaders;
   }
 }

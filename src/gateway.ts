@@ -33,6 +33,8 @@ import { UpstreamClient } from './upstreams/http-client';
 import { PipelineClient } from './upstreams/pipeline/client';
 import { ComestriClient } from './upstreams/comestri/client';
 import { RtsClient } from './upstreams/rts/client';
+import { BandwidthClient } from './upstreams/bandwidth/client';
+import { createMediaRoute } from './media/recording-media';
 import { ArtifactClient, detectArtifactEmbeddedError } from './upstreams/artifact/client';
 import { leftOutRowsPlugin } from './plugins/left-out-rows';
 
@@ -119,6 +121,7 @@ function createApis(clients: Partial<Record<UpstreamName, UpstreamClient>>): Ups
     artifact: clients.artifact && new ArtifactClient(clients.artifact),
     comestri: clients.comestri && new ComestriClient(clients.comestri),
     rts: clients.rts && new RtsClient(clients.rts),
+    bandwidth: clients.bandwidth && new BandwidthClient(clients.bandwidth),
   };
 }
 
@@ -201,7 +204,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   });
   await apollo.start();
 
-  const routes: RouteHandler[] = [createIdeAssetRoute()];
+  const routes: RouteHandler[] = [createIdeAssetRoute(), createMediaRoute(services)];
   const http = new GatewayHttpServer({ services, apollo, keys: new GatewayKeys(config.apiKeys), routes });
 
   let closed = false;

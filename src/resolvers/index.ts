@@ -4,6 +4,7 @@ import { pipelineResolvers } from './pipeline';
 import { artifactResolvers } from './artifact';
 import { jobResolvers } from './job';
 import { deploymentResolvers } from './deployment';
+import { recordingResolvers } from './recording';
 
 /** Every domain's resolvers, merged. Each domain lives in its own file and stays thin. */
 export function createResolvers(info: { version: string; simulated: boolean }): Resolvers[] {
@@ -12,5 +13,5 @@ export function createResolvers(info: { version: string; simulated: boolean }): 
     JSON: JSONScalar,
     Query: { gatewayInfo: () => info },
   };
-  return [common, pipelineResolvers, artifactResolvers, jobResolvers, deploymentResolvers];
+  return [common, pipelineResolvers, artifactResolvers, jobResolvers, deploymentResolvers, recordingResolvers];
 }

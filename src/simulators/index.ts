@@ -3,9 +3,10 @@ import { SIMULATED } from './defaults';
 import { HuaweiIdentityStore } from './huawei-identity';
 import { createIamSimulator } from './iam';
 import { PipelineSimulator } from './pipeline';
+import { ArtifactSimulator } from './artifact';
 import { ComestriSimulator } from './comestri';
 import { RtsSimulator } from './rts';
-import { ArtifactSimulator } from './artifact';
+import { BandwidthSimulator } from './bandwidth';
 import type { Simulator } from './simulator';
 
 export { SIMULATED } from './defaults';
@@ -15,9 +16,10 @@ export interface SimulatedUpstreams {
   identities: HuaweiIdentityStore;
   iam: Simulator;
   pipeline: PipelineSimulator;
+  artifact: ArtifactSimulator;
   comestri: ComestriSimulator;
   rts: RtsSimulator;
-  artifact: ArtifactSimulator;
+  bandwidth: BandwidthSimulator;
   /** Base URL of each simulator, by upstream name. */
   endpoints: Partial<Record<UpstreamName, string>>;
   all(): Simulator[];
@@ -32,6 +34,7 @@ export async function startSimulators(options: { host?: string; basePort?: numbe
     pipeline: new PipelineSimulator(identities),
     comestri: new ComestriSimulator(),
     rts: new RtsSimulator(identities),
+    bandwidth: new BandwidthSimulator(),
     artifact: new ArtifactSimulator(identities),
   };
   const endpoints: Partial<Record<UpstreamName, string>> = {};

@@ -1,0 +1,228 @@
+import { responsePathAsArray } from 'graphql';
+import type { MutationResolvers, RecordingFilter, Resolvers, TranscriptionRequestInput } from '../generated/graphql';
+import { badUserInput, toGraphQLError } from '../errors';
+import { requireApi, type GatewayContext } from '../context';
+import { mediaLinkSignerFor, mediaPath } from '../media/media-links';
+import { reportLeftOutRow } from '../plugins/left-out-rows';
+import type { RecordingKey, RecordingListFilter, TranscribeRecordingBody } from '../upstreams/bandwidth/client';
+import { bandwidthCredentials } from '../upstreams/bandwidth/credentials';
+import { idProblem, normaliseE164, type IdKind } from '../upstreams/bandwidth/ids';
+import { recordingScopes, type LeftOutRecording, type RecordingList } from '../upstreams/bandwidth/loaders';
+import type { RecordingModel } from '../upstreams/bandwidth/mapping';
+import { encodeCursor, pageWindow, type Connection, type PageWindow } from './connection';
+
+const PAGE = { defaultFirst: 100, maxFirst: 1000 };
+
+/**
+ * The window of the account list: the first `limit` readable rows from `offset` on. Cursors are
+ * upstream positions, so a row left out keeps its place, the next page starts right after the
+ * last row served, and nothing is skipped or served twice. Answers the connection and the
+ * left-out rows it stepped over (to report).
+ */
+function recordingsWindow(list: RecordingList, window: PageWindow): { connection: Connection<RecordingModel>; leftOut: LeftOutRecording[] } {
+  const candidates = list.rows.filter((r) => r.position >= window.offset);
+  const taken = candidates.slice(0, window.limit);
+  const more = candidates.length > taken.length;
+  const last = taken[taken.length - 1];
+  const through = window.limit === 0 ? window.offset - 1 : more && last ? last.position : list.total - 1;
+  const edges = taken.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
+  return {
+    connection: {
+      edges,
+      nodes: edges.map((e) => e.node),
+      pageInfo: {
+        hasNextPage: more,
+        hasPreviousPage: window.offset > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+      totalCount: list.total,
+    },
+    leftOut: list.leftOut.filter((r) => r.position >= window.offset && r.position <= through),
+  };
+}
+
+function checkId(kind: IdKind, value: string): string {
+  const problem = idProblem(kind, value);
+  if (problem) throw badUserInput(problem, { argument: kind });
+  return value;
+}
+
+/** The account asked for, else the configured one; UPSTREAM_UNAVAILABLE when Bandwidth is not set up. */
+function accountOf(ctx: GatewayContext, accountId: string | null | undefined): string {
+  requireApi(ctx.services, 'bandwidth');
+  return checkId('accountId', accountId ?? bandwidthCredentials(ctx.services.config).defaultAccountId);
+}
+
+function recordingKey(ctx: GatewayContext, args: { accountId?: string | null; callId: string; recordingId: string }): RecordingKey {
+  return {
+    accountId: accountOf(ctx, args.accountId),
+    callId: checkId('callId', args.callId),
+    recordingId: checkId('recordingId', args.recordingId),
+  };
+}
+
+function listFilter(filter: RecordingFilter | null | undefined): RecordingListFilter {
+  const out: RecordingListFilter = {};
+  for (const name of ['to', 'from'] as const) {
+    const value = filter?.[name];
+    if (value === null || value === undefined) continue;
+    const number = normaliseE164(value);
+    if (!number) {
+      throw badUserInput(`filter.${name} must be an E.164 number such as +19195551234, got ${JSON.stringify(value.slice(0, 64))}`, {
+        argument: `filter.${name}`,
+      });
+    }
+    out[name] = number;
+  }
+  if (filter?.minStartTime) out.minStartTime = filter.minStartTime;
+  if (filter?.maxStartTime) out.maxStartTime = filter.maxStartTime;
+  if (out.minStartTime && out.maxStartTime && Date.parse(out.minStartTime) > Date.parse(out.maxStartTime)) {
+    throw badUserInput('filter.minStartTime must not be after filter.maxStartTime', { argument: 'filter.minStartTime' });
+  }
+  return out;
+}
+
+const CALLBACK_METHODS = new Set(['GET', 'POST']);
+
+/** TranscribeRecording body, checked as far as the API documents it. */
+function transcriptionBody(input: TranscriptionRequestInput | null | undefined): TranscribeRecordingBody {
+  const body: TranscribeRecordingBody = {};
+  if (!input) return body;
+  if (input.callbackUrl != null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(input.callbackUrl);
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || input.callbackUrl.length > 2048) {
+      throw badUserInput('input.callbackUrl must be an absolute http(s) URL of at most 2048 characters', { argument: 'input.callbackUrl' });
+    }
+    body.callbackUrl = input.callbackUrl;
+  }
+  if (input.callbackMethod != null) {
+    const method = input.callbackMethod.toUpperCase();
+    if (!CALLBACK_METHODS.has(method)) throw badUserInput('input.callbackMethod must be GET or POST', { argument: 'input.callbackMethod' });
+    body.callbackMethod = method as 'GET' | 'POST';
+  }
+  if (input.callbackTimeout != null) {
+    if (!(input.callbackTimeout >= 1 && input.callbackTimeout <= 25)) {
+      throw badUserInput('input.callbackTimeout must be between 1 and 25 seconds', { argument: 'input.callbackTimeout' });
+    }
+    body.callbackTimeout = input.callbackTimeout;
+  }
+  for (const [name, max] of [['username', 1024], ['password', 1024], ['tag', 256]] as const) {
+    const value = input[name];
+    if (value == null) continue;
+    // The value itself is never echoed: the password is a secret.
+    if (value.length > max) throw badUserInput(`input.${name} must be at most ${max} characters`, { argument: `input.${name}` });
+    body[name] = value;
+  }
+  if (input.detectLanguage != null) body.detectLanguage = input.detectLanguage;
+  return body;
+}
+
+type Stale = 'recordings' | 'recordings+transcripts';
+
+/**
+ * Runs a mutation, then drops the cached reads it makes stale, whatever its outcome: a delete
+ * that timed out or answered 404 may still have changed (or shown the absence of) what is
+ * cached. A failure answers null with the error.
+ */
+async function mutate(ctx: GatewayContext, stale: Stale, call: () => Promise<void>) {
+  const scopes = recordingScopes(bandwidthCredentials(ctx.services.config));
+  try {
+    await call();
+    return { ok: true, traceId: null, message: null };
+  } finally {
+    await ctx.services.results.invalidate(scopes.recordings);
+    if (stale === 'recordings+transcripts') await ctx.services.results.invalidate(scopes.transcripts);
+    ctx.loaders.bandwidth.forget();
+  }
+}
+
+function unwrap<T>(value: T | Error): T {
+  if (value instanceof Error) throw toGraphQLError(value);
+  return value;
+}
+
+const mutations: MutationResolvers<GatewayContext> = {
+  async updateRecordingState(_root, { accountId, callId, state }, ctx) {
+    const account = accountOf(ctx, accountId);
+    checkId('callId', callId);
+    const body = { state: state === 'PAUSED' ? ('paused' as const) : ('recording' as const) };
+    return mutate(ctx, 'recordings', () =>
+      requireApi(ctx.services, 'bandwidth').updateRecordingState(account, callId, body, bandwidthCredentials(ctx.services.config), ctx.signal),
+    );
+  },
+  async requestTranscription(_root, args, ctx) {
+    const key = recordingKey(ctx, args);
+    const body = transcriptionBody(args.input);
+    return mutate(ctx, 'recordings+transcripts', () =>
+      requireApi(ctx.services, 'bandwidth').requestTranscription(key, body, bandwidthCredentials(ctx.services.config), ctx.signal),
+    );
+  },
+  async deleteRecording(_root, args, ctx) {
+    const key = recordingKey(ctx, args);
+    return mutate(ctx, 'recordings+transcripts', () =>
+      requireApi(ctx.services, 'bandwidth').deleteRecording(key, bandwidthCredentials(ctx.services.config), ctx.signal),
+    );
+  },
+  async deleteRecordingMedia(_root, args, ctx) {
+    const key = recordingKey(ctx, args);
+    return mutate(ctx, 'recordings', () =>
+      requireApi(ctx.services, 'bandwidth').deleteRecordingMedia(key, bandwidthCredentials(ctx.services.config), ctx.signal),
+    );
+  },
+  async deleteRecordingTranscription(_root, args, ctx) {
+    const key = recordingKey(ctx, args);
+    return mutate(ctx, 'recordings+transcripts', () =>
+      requireApi(ctx.services, 'bandwidth').deleteRecordingTranscription(key, bandwidthCredentials(ctx.services.config), ctx.signal),
+    );
+  },
+};
+
+export const recordingResolvers: Resolvers = {
+  Query: {
+    async recordings(_root, { accountId, filter, first, after }, ctx, info) {
+      const account = accountOf(ctx, accountId);
+      const checked = listFilter(filter);
+      const window = pageWindow(first, after, PAGE);
+      const list = unwrap(await ctx.loaders.bandwidth.accountRecordings.load({ accountId: account, filter: checked }));
+      const { connection, leftOut } = recordingsWindow(list, window);
+      for (const row of leftOut) {
+        reportLeftOutRow(ctx, {
+          message: `A recording (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: bandwidth sent a row the gateway cannot read (${row.reason})`,
+          path: responsePathAsArray(info.path),
+          extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'bandwidth' },
+        });
+      }
+      return { ...connection, capped: list.capped };
+    },
+    async callRecordings(_root, { accountId, callId }, ctx) {
+      const account = accountOf(ctx, accountId);
+      checkId('callId', callId);
+      // An unreadable row stays an Error: graphql-js answers null and an error for that item only.
+      return unwrap(await ctx.loaders.bandwidth.callRecordings.load({ accountId: account, callId })) as RecordingModel[];
+    },
+    async recording(_root, args, ctx) {
+      return ctx.loaders.bandwidth.recording.load(recordingKey(ctx, args));
+    },
+  },
+  Mutation: mutations,
+  Recording: {
+    mediaUrl(parent, _args, ctx) {
+      if (!parent.hasMedia) return null;
+      const path = mediaPath({ accountId: parent.accountId, callId: parent.callId, recordingId: parent.id });
+      const signer = mediaLinkSignerFor(ctx.services.config.apiKeys);
+      const keyId = ctx.principal.gatewayKeyId;
+      return signer.enabled && keyId ? signer.sign(path, keyId) : path;
+    },
+    async transcript(parent, _args, ctx) {
+      // No transcription in the metadata: nothing to fetch.
+      if (!parent.transcription) return null;
+      return ctx.loaders.bandwidth.transcript.load({ accountId: parent.accountId, callId: parent.callId, recordingId: parent.id });
+    },
+  },
+};

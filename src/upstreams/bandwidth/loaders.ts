@@ -1,0 +1,208 @@
+import DataLoader from 'dataloader';
+import type { Transcript } from '../../generated/graphql';
+import type { CacheScope, ResultCache } from '../../cache/result-cache';
+import type { Metrics } from '../../observability/metrics';
+import type { BandwidthClient, RecordingKey, RecordingListFilter } from './client';
+import { ACCOUNT_LIST_CAP } from './client';
+import type { BandwidthCredentials } from './credentials';
+import { UpstreamBadResponseError } from '../../errors';
+import { mapRecording, mapTranscript, type RecordingModel } from './mapping';
+
+export interface CallKey {
+  accountId: string;
+  callId: string;
+}
+
+export interface AccountListKey {
+  accountId: string;
+  filter: RecordingListFilter;
+}
+
+/** A row of the account-wide list the gateway cannot read: left out, reported with its reason. */
+export interface LeftOutRecording {
+  /** Position in the upstream list. */
+  position: number;
+  id: string | null;
+  reason: string;
+}
+
+/** The account-wide list after mapping. */
+export interface RecordingList {
+  /** Readable rows with their position in the upstream's order. */
+  rows: Array<{ position: number; node: RecordingModel }>;
+  leftOut: LeftOutRecording[];
+  /** Entries the upstream answered (left-out ones included). */
+  total: number;
+  /** The upstream answered its maximum number of entries: more may match the filter. */
+  capped: boolean;
+}
+
+export interface BandwidthLoaderDeps {
+  client: BandwidthClient;
+  results: ResultCache;
+  metrics: Metrics;
+  /** Shared-cache TTL of recordings and transcripts (s). */
+  ttlSeconds: number;
+  timezone: string;
+  /** Most upstream calls one batch keeps in flight (the API has no batch call). Default 8. */
+  parallelCalls?: number;
+}
+
+/**
+ * Cache namespaces. Recordings (one, a call's list, the account's lists) share one, so a
+ * mutation drops every read that may show the recording; transcripts have their own, which
+ * only the mutations that change a transcript drop.
+ */
+export const RECORDING_NAMESPACE = 'bandwidth-recording';
+export const TRANSCRIPT_NAMESPACE = 'bandwidth-transcript';
+
+export function recordingScopes(credentials: BandwidthCredentials): { recordings: CacheScope; transcripts: CacheScope } {
+  return {
+    recordings: { namespace: RECORDING_NAMESPACE, identity: credentials.identity },
+    transcripts: { namespace: TRANSCRIPT_NAMESPACE, identity: credentials.identity },
+  };
+}
+
+const recordingId = (k: RecordingKey) => `${k.accountId}/${k.callId}/${k.recordingId}`;
+
+function listId({ accountId, filter }: AccountListKey): string {
+  const q = new URLSearchParams();
+  for (const name of ['to', 'from', 'minStartTime', 'maxStartTime'] as const) {
+    const v = filter[name];
+    if (v !== undefined) q.set(name, v);
+  }
+  return `${accountId}?${q.toString()}`;
+}
+
+/**
+ * Per-request loaders of the Bandwidth recordings API. The API has no batch call, so each
+ * batch first serves what the shared cache holds for this credential in one read, then asks
+ * upstream once per missing key (at most `parallelCalls` at a time). Upstream answers are cached
+ * raw and mapped on every read, so a row the gateway cannot read fails the same way every time
+ * (the resolvers report it; its siblings still come).
+ * Not-found answers are not cached: a recording in progress appears moments later.
+ */
+export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: BandwidthCredentials, signal?: AbortSignal) {
+  const scopes = recordingScopes(credentials);
+  const parallel = Math.max(1, deps.parallelCalls ?? 8);
+
+  /** Values of `ids` from the shared cache, the missing ones from `fetch`; null is "not found". */
+  async function throughCache<K>(
+    scope: CacheScope,
+    keys: readonly K[],
+    idOf: (key: K) => string,
+    fetch: (key: K) => Promise<unknown>,
+  ): Promise<Array<unknown | Error>> {
+    const ids = keys.map(idOf);
+    const { values, version } = await deps.results.readMany<unknown>(scope, ids);
+    const out: Array<unknown | Error> = [...values];
+    const missing = keys.map((_, i) => i).filter((i) => values[i] === undefined);
+    const fetched: Array<[string, unknown]> = [];
+    await eachLimited(missing, parallel, async (i) => {
+      try {
+        const value = await fetch(keys[i] as K);
+        out[i] = value;
+        if (value !== null) fetched.push([ids[i] as string, value]);
+      } catch (err) {
+        out[i] = err instanceof Error ? err : new Error(String(err));
+      }
+    });
+    await deps.results.writeMany(scope, version, fetched, deps.ttlSeconds);
+    return out;
+  }
+
+  const recording = new DataLoader<RecordingKey, RecordingModel | null, string>(
+    async (keys) => {
+      deps.metrics.batchSize.observe({ loader: 'bandwidth.recording' }, keys.length);
+      const raw = await throughCache(scopes.recordings, keys, (k) => 'rec/' + recordingId(k), (k) =>
+        deps.client.getRecording(k, credentials, signal),
+      );
+      return raw.map((body, i) => (body instanceof Error || body === null ? body : mapRecording(body, keys[i]!.accountId, deps.timezone)));
+    },
+    { cacheKeyFn: recordingId, maxBatchSize: Number.POSITIVE_INFINITY },
+  );
+
+  /** Per-request only: a row read through a list answers later lookups of it in the same operation. */
+  function prime(rows: ReadonlyArray<RecordingModel | Error>): void {
+    for (const row of rows) {
+      if (row instanceof Error) continue;
+      recording.prime({ accountId: row.accountId, callId: row.callId, recordingId: row.id }, row);
+    }
+  }
+
+  const callRecordings = new DataLoader<CallKey, Array<RecordingModel | Error>, string>(
+    async (keys) => {
+      deps.metrics.batchSize.observe({ loader: 'bandwidth.callRecordings' }, keys.length);
+      const raw = await throughCache(scopes.recordings, keys, (k) => `call/${k.accountId}/${k.callId}`, (k) =>
+        deps.client.listCallRecordings(k.accountId, k.callId, credentials, signal),
+      );
+      return raw.map((body, i) => {
+        if (body instanceof Error) return body;
+        const rows = (Array.isArray(body) ? body : []).map((row) => mapRecording(row, keys[i]!.accountId, deps.timezone));
+        prime(rows);
+        return rows;
+      });
+    },
+    { cacheKeyFn: (k) => `${k.accountId}/${k.callId}`, maxBatchSize: Number.POSITIVE_INFINITY },
+  );
+
+  const accountRecordings = new DataLoader<AccountListKey, RecordingList, string>(
+    async (keys) => {
+      deps.metrics.batchSize.observe({ loader: 'bandwidth.accountRecordings' }, keys.length);
+      const raw = await throughCache(scopes.recordings, keys, (k) => 'list/' + listId(k), (k) =>
+        deps.client.listAccountRecordings(k.accountId, k.filter, credentials, signal),
+      );
+      return raw.map((body, i): RecordingList | Error => {
+        if (body instanceof Error) return body;
+        const list = Array.isArray(body) ? body : [];
+        const out: RecordingList = { rows: [], leftOut: [], total: list.length, capped: list.length >= ACCOUNT_LIST_CAP };
+        list.forEach((row, position) => {
+          const node = mapRecording(row, keys[i]!.accountId, deps.timezone);
+          if (node instanceof UpstreamBadResponseError) out.leftOut.push({ position, id: rowId(row), reason: node.detail });
+          else out.rows.push({ position, node });
+        });
+        prime(out.rows.map((r) => r.node));
+        return out;
+      });
+    },
+    { cacheKeyFn: listId, maxBatchSize: Number.POSITIVE_INFINITY },
+  );
+
+  const transcript = new DataLoader<RecordingKey, Transcript | null, string>(
+    async (keys) => {
+      deps.metrics.batchSize.observe({ loader: 'bandwidth.transcript' }, keys.length);
+      const raw = await throughCache(scopes.transcripts, keys, recordingId, (k) => deps.client.getTranscription(k, credentials, signal));
+      return raw.map((body) => (body instanceof Error || body === null ? body : mapTranscript(body)));
+    },
+    { cacheKeyFn: recordingId, maxBatchSize: Number.POSITIVE_INFINITY },
+  );
+
+  /** After a mutation: nothing this request loaded before it may answer a later field. */
+  function forget(): void {
+    recording.clearAll();
+    callRecordings.clearAll();
+    accountRecordings.clearAll();
+    transcript.clearAll();
+  }
+
+  return { recording, callRecordings, accountRecordings, transcript, forget, scopes, credentials };
+}
+
+export type BandwidthLoaders = ReturnType<typeof createBandwidthLoaders>;
+
+function rowId(row: unknown): string | null {
+  const id = (row as { recordingId?: unknown } | null)?.recordingId;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
