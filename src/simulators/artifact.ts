@@ -400,6 +400,7 @@ export class ArtifactSimulator extends Simulator {
         createdUserId: r.createdUserId,
         createdUserName: r.createdUserName,
         displayName: r.displayName ?? r.repositoryName,
+        policy: r.policy,
         deploymentPolicy: null,
         allowAnonymous: null,
         maxUniqueSnapshots: null,
