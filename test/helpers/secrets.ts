@@ -10,3 +10,12 @@ export const GATEWAY_KEY_2 = 'gw-key-test-2-8e6c4a2f0d9b7e5c3a1f';
 export const CALLER_TOKEN_UNKNOWN = 'MIIcaller-unknown-token-000000000000';
 
 export const TEST_SECRETS: string[] = [CALLER_TOKEN_ALICE, CALLER_TOKEN_BOB, CALLER_TOKEN_UNKNOWN, GATEWAY_KEY, GATEWAY_KEY_2];
+
+/** A transcription callback password sent in variables (must be redacted like a header). */
+export const CALLBACK_PASSWORD = 'cb-pass-7d1e9a4c2b8f6e0d3a5c';
+/** TOKEN_ENCRYPTION_KEY of the encryption-at-rest test. */
+export const TOKEN_ENCRYPTION_KEY = 'tek-3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e';
+/** Password of the private Redis that requires AUTH. */
+export const REDIS_AUTH_PASSWORD = 'redis-auth-9c4e2a7f1b8d6e3a5f0c';
+
+TEST_SECRETS.push(CALLBACK_PASSWORD, TOKEN_ENCRYPTION_KEY, REDIS_AUTH_PASSWORD);
