@@ -108,6 +108,20 @@ describe('Bandwidth recordings: queries', () => {
     expect(gw.sims.bandwidth.callCount()).toBe(calls);
   });
 
+  it('concurrent requests for the same cold recording share one upstream call', async () => {
+    gw.sims.bandwidth.addAccount('9900102');
+    gw.sims.bandwidth.addRecording({ accountId: '9900102', callId: 'c-coalesce', recordingId: 'r-coalesce', seconds: 3, startTime: '2023-07-01T00:00:00Z' });
+    gw.sims.bandwidth.setLatency(100);
+    try {
+      const q = `{ recording(accountId: "9900102", callId: "c-coalesce", recordingId: "r-coalesce") { id durationSeconds } }`;
+      const answers = await Promise.all([gw.query(q), gw.query(q), gw.query(q)]);
+      for (const a of answers) expect(a.body).toEqual({ data: { recording: { id: 'r-coalesce', durationSeconds: 3 } } });
+      expect(gw.sims.bandwidth.callCount()).toBe(1);
+    } finally {
+      gw.sims.bandwidth.setLatency(0);
+    }
+  });
+
   describe('recordings (the account list)', () => {
     const page = `query($a: ID, $f: RecordingFilter, $first: Int, $after: String) {
       recordings(accountId: $a, filter: $f, first: $first, after: $after) {

@@ -63,6 +63,9 @@ export function recordingScopes(credentials: BandwidthCredentials): { recordings
   };
 }
 
+/** Stands for "the upstream answered 404" inside the cache layer (an Error, so never cached). */
+const NOT_FOUND = new Error('not found at bandwidth');
+
 const recordingId = (k: RecordingKey) => `${k.accountId}/${k.callId}/${k.recordingId}`;
 
 function listId({ accountId, filter }: AccountListKey): string {
@@ -77,7 +80,8 @@ function listId({ accountId, filter }: AccountListKey): string {
 /**
  * Per-request loaders of the Bandwidth recordings API. The API has no batch call, so each
  * batch first serves what the shared cache holds for this credential in one read, then asks
- * upstream once per missing key (at most `parallelCalls` at a time). Upstream answers are cached
+ * upstream once per missing key (at most `parallelCalls` at a time), sharing the calls other
+ * requests already have in flight for the same keys. Upstream answers are cached
  * raw and mapped on every read, so a row the gateway cannot read fails the same way every time
  * (the resolvers report it; its siblings still come).
  * Not-found answers are not cached: a recording in progress appears moments later.
@@ -86,36 +90,46 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const scopes = recordingScopes(credentials);
   const parallel = Math.max(1, deps.parallelCalls ?? 8);
 
-  /** Values of `ids` from the shared cache, the missing ones from `fetch`; null is "not found". */
+  /**
+   * Values of `keys` through the shared cache (fresh, or stale and refreshed once in the
+   * background); the missing ones from `fetch`, one upstream call per key, coalesced with the
+   * same keys other requests are fetching. null is "not found" and is not cached.
+   */
   async function throughCache<K>(
     scope: CacheScope,
     keys: readonly K[],
     idOf: (key: K) => string,
-    fetch: (key: K) => Promise<unknown>,
+    fetch: (key: K, signal: AbortSignal) => Promise<unknown>,
   ): Promise<Array<unknown | Error>> {
     const ids = keys.map(idOf);
-    const { values, version } = await deps.results.readMany<unknown>(scope, ids);
-    const out: Array<unknown | Error> = [...values];
-    const missing = keys.map((_, i) => i).filter((i) => values[i] === undefined);
-    const fetched: Array<[string, unknown]> = [];
-    await eachLimited(missing, parallel, async (i) => {
-      try {
-        const value = await fetch(keys[i] as K);
-        out[i] = value;
-        if (value !== null) fetched.push([ids[i] as string, value]);
-      } catch (err) {
-        out[i] = err instanceof Error ? err : new Error(String(err));
-      }
-    });
-    await deps.results.writeMany(scope, version, fetched, deps.ttlSeconds);
-    return out;
+    const keyOf = new Map(ids.map((id, i) => [id, keys[i] as K]));
+    const values = await deps.results.loadMany<unknown>(
+      scope,
+      ids,
+      { upstream: 'bandwidth', ttlSeconds: deps.ttlSeconds, signal },
+      async (missing, fetchSignal) => {
+        const answers = new Map<string, unknown>();
+        await eachLimited(missing, parallel, async (id) => {
+          try {
+            const value = await fetch(keyOf.get(id) as K, fetchSignal);
+            // Errors are never cached: "not found" travels as one so a recording that appears
+            // moments later (still being recorded) is not hidden for a TTL.
+            answers.set(id, value === null ? NOT_FOUND : value);
+          } catch (err) {
+            answers.set(id, err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        return answers;
+      },
+    );
+    return values.map((v) => (v === NOT_FOUND ? null : v));
   }
 
   const recording = new DataLoader<RecordingKey, RecordingModel | null, string>(
     async (keys) => {
       deps.metrics.batchSize.observe({ loader: 'bandwidth.recording' }, keys.length);
-      const raw = await throughCache(scopes.recordings, keys, (k) => 'rec/' + recordingId(k), (k) =>
-        deps.client.getRecording(k, credentials, signal),
+      const raw = await throughCache(scopes.recordings, keys, (k) => 'rec/' + recordingId(k), (k, fetchSignal) =>
+        deps.client.getRecording(k, credentials, fetchSignal),
       );
       return raw.map((body, i) => (body instanceof Error || body === null ? body : mapRecording(body, keys[i]!.accountId, deps.timezone)));
     },
@@ -133,8 +147,8 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const callRecordings = new DataLoader<CallKey, Array<RecordingModel | Error>, string>(
     async (keys) => {
       deps.metrics.batchSize.observe({ loader: 'bandwidth.callRecordings' }, keys.length);
-      const raw = await throughCache(scopes.recordings, keys, (k) => `call/${k.accountId}/${k.callId}`, (k) =>
-        deps.client.listCallRecordings(k.accountId, k.callId, credentials, signal),
+      const raw = await throughCache(scopes.recordings, keys, (k) => `call/${k.accountId}/${k.callId}`, (k, fetchSignal) =>
+        deps.client.listCallRecordings(k.accountId, k.callId, credentials, fetchSignal),
       );
       return raw.map((body, i) => {
         if (body instanceof Error) return body;
@@ -149,8 +163,8 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const accountRecordings = new DataLoader<AccountListKey, RecordingList, string>(
     async (keys) => {
       deps.metrics.batchSize.observe({ loader: 'bandwidth.accountRecordings' }, keys.length);
-      const raw = await throughCache(scopes.recordings, keys, (k) => 'list/' + listId(k), (k) =>
-        deps.client.listAccountRecordings(k.accountId, k.filter, credentials, signal),
+      const raw = await throughCache(scopes.recordings, keys, (k) => 'list/' + listId(k), (k, fetchSignal) =>
+        deps.client.listAccountRecordings(k.accountId, k.filter, credentials, fetchSignal),
       );
       return raw.map((body, i): RecordingList | Error => {
         if (body instanceof Error) return body;
@@ -171,7 +185,9 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const transcript = new DataLoader<RecordingKey, Transcript | null, string>(
     async (keys) => {
       deps.metrics.batchSize.observe({ loader: 'bandwidth.transcript' }, keys.length);
-      const raw = await throughCache(scopes.transcripts, keys, recordingId, (k) => deps.client.getTranscription(k, credentials, signal));
+      const raw = await throughCache(scopes.transcripts, keys, recordingId, (k, fetchSignal) =>
+        deps.client.getTranscription(k, credentials, fetchSignal),
+      );
       return raw.map((body) => (body instanceof Error || body === null ? body : mapTranscript(body)));
     },
     { cacheKeyFn: recordingId, maxBatchSize: Number.POSITIVE_INFINITY },
