@@ -92,11 +92,6 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
       sendError(res, 401, 'UNAUTHENTICATED', access.reason);
       return true;
     }
-    const refusal = forbidden(access.keyId, key.accountId);
-    if (refusal) {
-      sendError(res, 403, 'FORBIDDEN', refusal);
-      return true;
-    }
 
     for (const kind of ['accountId', 'callId', 'recordingId'] as const) {
       const problem = idProblem(kind, key[kind]);
@@ -104,6 +99,11 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
         sendError(res, 400, 'BAD_USER_INPUT', problem);
         return true;
       }
+    }
+    const refusal = forbidden(access.keyId, key.accountId);
+    if (refusal) {
+      sendError(res, 403, 'FORBIDDEN', refusal);
+      return true;
     }
 
     const range = typeof req.headers.range === 'string' && RANGE.test(req.headers.range) ? req.headers.range : undefined;
