@@ -207,6 +207,20 @@ describe('artifact Repository.storage: one statistics call per distinct reposito
     expect(gw.sims.artifact.callCount()).toBe(0);
   });
 
+  it('shares the calls of concurrent cold requests: two identical queries at once cost one set of calls', async () => {
+    const gw2 = await startTestGateway({ sims: gw.sims });
+    try {
+      gw.sims.artifact.resetCalls().setLatency(30);
+      const [a, b] = await Promise.all([gw2.query(q), gw2.query(q)]);
+      expect(a.body.errors).toBeUndefined();
+      expect(b.body).toEqual(a.body);
+      expect(statsCalls()).toHaveLength(25);
+    } finally {
+      gw.sims.artifact.setLatency(0);
+      await gw2.close();
+    }
+  });
+
   it('asks once per distinct repository however many fields ask for it in one operation', async () => {
     const gw2 = await startTestGateway({ sims: gw.sims });
     try {

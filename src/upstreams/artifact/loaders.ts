@@ -146,40 +146,43 @@ function mapEach<T>(items: readonly unknown[], firstPosition: number, map: (row:
 
 /**
  * Per-request loaders of CodeArts Artifact reads. Each dedupes what one operation asks for; most
- * also read through the shared result cache (scoped by the caller's upstream identity), so a
- * warm repeat costs no upstream call. Each upstream call serves one key: the API has no batch
- * endpoints, so "batched" means one call per distinct key, never one per field.
+ * also read through the shared result cache (scoped by the caller's upstream identity, with
+ * stale-while-revalidate and cross-request coalescing), so a warm repeat costs no upstream call.
+ * Each upstream call serves one key: the API has no batch endpoints, so "batched" means one call
+ * per distinct key of the whole operation, never one per field.
  */
 export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
   const { client, timezone: zone } = deps;
   const scope = (namespace: ArtifactCacheGroup) => ({ namespace, identity: credentials.identity });
   const all: Array<DataLoader<never, unknown, string>> = [];
 
-  /** A loader whose batch serves cached keys from the shared cache and loads the rest, CONCURRENCY at a time. */
-  function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K) => Promise<V>): DataLoader<K, V, string> {
+  /**
+   * A loader whose batch goes through the shared result cache (fresh and stale-while-revalidate
+   * hits, in-flight reads of concurrent requests shared, misses loaded CONCURRENCY at a time), or
+   * straight to the upstream for a group of `null` (never shared).
+   */
+  function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K, signal?: AbortSignal) => Promise<V>): DataLoader<K, V, string> {
     const dl = new DataLoader<K, V, string>(
       async (keys) => {
         deps.metrics.batchSize.observe({ loader: `artifact.${name}` }, keys.length);
         const ids = keys.map((k) => stableKey(k));
-        const cached = group ? await deps.results.readMany<V>(scope(group), ids) : null;
-        const out: Array<V | Error> = new Array<V | Error>(keys.length);
-        const toCache: Array<[string, V]> = [];
-        await forEachLimited(keys, CONCURRENCY, async (key, i) => {
-          const hit = cached?.values[i];
-          if (hit !== undefined) {
-            out[i] = hit;
-            return;
-          }
-          try {
-            const value = await load(key);
-            out[i] = value;
-            toCache.push([ids[i] as string, value]);
-          } catch (err) {
-            out[i] = err instanceof Error ? err : new Error(String(err));
-          }
-        });
-        if (group && cached) await deps.results.writeMany(scope(group), cached.version, toCache, deps.ttlSeconds);
-        return out;
+        const keyOf = new Map(ids.map((id, i) => [id, keys[i] as K]));
+        const fetch = async (wanted: readonly string[], callSignal?: AbortSignal): Promise<Map<string, V | Error>> => {
+          const out = new Map<string, V | Error>();
+          await forEachLimited(wanted, CONCURRENCY, async (id) => {
+            try {
+              out.set(id, await load(keyOf.get(id) as K, callSignal));
+            } catch (err) {
+              out.set(id, err instanceof Error ? err : new Error(String(err)));
+            }
+          });
+          return out;
+        };
+        if (!group) {
+          const answers = await fetch(ids, signal);
+          return ids.map((id) => answers.get(id) as V | Error);
+        }
+        return deps.results.loadMany<V>(scope(group), ids, { upstream: 'artifact', ttlSeconds: deps.ttlSeconds, signal }, fetch);
       },
       { cacheKeyFn: stableKey, maxBatchSize: 200 },
     );
@@ -187,76 +190,76 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
     return dl;
   }
 
-  const repository = loader<string, RepositoryModel | null>('repository', 'artifact-repository', (id) =>
+  const repository = loader<string, RepositoryModel | null>('repository', 'artifact-repository', (id, sig) =>
     orNullOn404(async () => {
-      const { result } = await client.viewRepository(id, credentials, signal);
+      const { result } = await client.viewRepository(id, credentials, sig);
       return result === null ? null : failOn(mapRepository(result, zone));
     }),
   );
 
-  const storage = loader<StorageKey, RepositoryStorage | null>('storage', 'artifact-storage', ({ repositoryId, projectId }) =>
+  const storage = loader<StorageKey, RepositoryStorage | null>('storage', 'artifact-storage', ({ repositoryId, projectId }, sig) =>
     orNullOn404(async () => {
       const region = regionOfRepositoryId(repositoryId);
       if (!region) return null;
-      const { result } = await client.repositoryStatistics(deps.tenantId, projectId, repositoryId, region, credentials, signal);
+      const { result } = await client.repositoryStatistics(deps.tenantId, projectId, repositoryId, region, credentials, sig);
       return result === null ? null : failOn(mapRepositoryStorage(result));
     }),
   );
 
-  const repositoryPage = loader<RepositoryPageKey, Page<RepositoryModel>>('repositoryPage', 'artifact-repository-list', async (k) => {
+  const repositoryPage = loader<RepositoryPageKey, Page<RepositoryModel>>('repositoryPage', 'artifact-repository-list', async (k, sig) => {
     const { projectId, ...query } = k;
-    const { result } = await client.listRepositories(deps.tenantId, projectId, query, credentials, signal);
+    const { result } = await client.listRepositories(deps.tenantId, projectId, query, credentials, sig);
     const page = failOn(readRepositoryPage(result));
     const mapped = mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapRepository(row, zone));
     return { ...mapped, total: page.total, count: page.items.length };
   });
 
-  const projectRepositories = loader<string, MappedRows<RepositoryModel>>('projectRepositories', 'artifact-repository-list', async (projectId) => {
-    const { result } = await client.projectRepositories(projectId, credentials, signal);
+  const projectRepositories = loader<string, MappedRows<RepositoryModel>>('projectRepositories', 'artifact-repository-list', async (projectId, sig) => {
+    const { result } = await client.projectRepositories(projectId, credentials, sig);
     return mapEach(Array.isArray(result) ? result : [], 0, (row) => mapRepository(row, zone));
   });
 
   // Never in the shared cache: rows may carry deploy passwords.
-  const mavenRepositories = loader<MavenInfoKey, MappedRows<MavenRepository>>('mavenRepositories', null, async (k) => {
-    const { result } = await client.mavenInfo(k, credentials, signal);
+  const mavenRepositories = loader<MavenInfoKey, MappedRows<MavenRepository>>('mavenRepositories', null, async (k, sig) => {
+    const { result } = await client.mavenInfo(k, credentials, sig);
     return mapEach(Array.isArray(result) ? result : [], 0, (row) => mapMavenRepository(row, deps.exposeMavenPasswords));
   });
 
-  const searchPage = loader<SearchPageKey, Page<Artifact>>('searchPage', 'artifact-files', async (k) => {
+  const searchPage = loader<SearchPageKey, Page<Artifact>>('searchPage', 'artifact-files', async (k, sig) => {
     const query = { pageNo: k.pageNo, pageSize: k.pageSize, format: k.format, projectId: k.projectId };
     const { result } =
       k.by === 'name'
-        ? await client.searchByName(k.term, query, credentials, signal)
-        : await client.searchByChecksum(k.term, query, credentials, signal);
+        ? await client.searchByName(k.term, query, credentials, sig)
+        : await client.searchByChecksum(k.term, query, credentials, sig);
     const hits = failOn(readSearchHits(result));
     return { ...mapEach(hits, (k.pageNo - 1) * k.pageSize, (row) => mapArtifact(row, zone)), total: null, count: hits.length };
   });
 
-  const fileTree = loader<FileKey & { inRecycleBin?: boolean }, FileTreeModel | null>('fileTree', 'artifact-files', (k) =>
+  const fileTree = loader<FileKey & { inRecycleBin?: boolean }, FileTreeModel | null>('fileTree', 'artifact-files', (k, sig) =>
     orNullOn404(async () => {
-      const { result } = await client.fileTree(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, inRecycleBin: k.inRecycleBin }, credentials, signal);
+      const { result } = await client.fileTree(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, inRecycleBin: k.inRecycleBin }, credentials, sig);
       return result === null ? null : failOn(mapFileTree(result, zone));
     }),
   );
 
-  const fileDetail = loader<FileKey & { format: string }, ArtifactFile | null>('fileDetail', 'artifact-files', (k) =>
+  const fileDetail = loader<FileKey & { format: string }, ArtifactFile | null>('fileDetail', 'artifact-files', (k, sig) =>
     orNullOn404(async () => {
-      const { result } = await client.fileDetail(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, format: k.format }, credentials, signal);
+      const { result } = await client.fileDetail(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, format: k.format }, credentials, sig);
       return result === null ? null : failOn(mapArtifactFile(result, zone));
     }),
   );
 
-  const storageUsage = loader<{ formatList?: string[]; inProject?: boolean }, StorageUsage>('storageUsage', 'artifact-storage', async (k) => {
-    const { result } = await client.storageUsage(k, credentials, signal);
+  const storageUsage = loader<{ formatList?: string[]; inProject?: boolean }, StorageUsage>('storageUsage', 'artifact-storage', async (k, sig) => {
+    const { result } = await client.storageUsage(k, credentials, sig);
     return failOn(mapStorageUsage(result));
   });
 
   const storageTrend = loader<{ projectId: string; repo?: string; startTime?: string; endTime?: string }, MappedRows<StorageSnapshot> | null>(
     'storageTrend',
     'artifact-storage',
-    ({ projectId, ...q }) =>
+    ({ projectId, ...q }, sig) =>
       orNullOn404(async () => {
-        const { result } = await client.storageTrend(deps.tenantId, projectId, q, credentials, signal);
+        const { result } = await client.storageTrend(deps.tenantId, projectId, q, credentials, sig);
         return mapEach(Array.isArray(result) ? result : [], 0, mapStorageSnapshot);
       }),
   );
@@ -264,7 +267,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
   const auditPage = loader<{ projectId: string; module: string; repositoryId: string; pageNo: number; pageSize: number }, Page<AuditLog> | null>(
     'auditPage',
     null,
-    (k) =>
+    (k, sig) =>
       orNullOn404(async () => {
         const { result } = await client.auditLogs(
           deps.tenantId,
@@ -273,15 +276,15 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
           k.repositoryId,
           { pageNum: k.pageNo, pageSize: k.pageSize },
           credentials,
-          signal,
+          sig,
         );
         const page = failOn(readAuditPage(result));
         return { ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapAuditLog(row, zone)), total: page.total, count: page.items.length };
       }),
   );
 
-  const followedPage = loader<{ projectId?: string; pageNo: number; pageSize: number }, Page<FollowedArtifact>>('followedPage', 'artifact-follow', async (k) => {
-    const { result } = await client.followedArtifacts(k, credentials, signal);
+  const followedPage = loader<{ projectId?: string; pageNo: number; pageSize: number }, Page<FollowedArtifact>>('followedPage', 'artifact-follow', async (k, sig) => {
+    const { result } = await client.followedArtifacts(k, credentials, sig);
     const page = failOn(readFollowedPage(result));
     return { ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapFollowedArtifact(row, zone)), total: page.total, count: page.items.length };
   });
