@@ -10,6 +10,8 @@ const PUBLIC_CODES = new Set([
   'OPERATION_LIMIT_EXCEEDED', 'QUERY_NOT_IN_SAFELIST',
 ]);
 
+const APOLLO_APQ_REQUEST_ERRORS = new Set(['provided sha does not match query', 'Unsupported persisted query version']);
+
 /**
  * Error masking (Apollo `formatError`): upstream errors get the contract's extensions, argument
  * errors raised while parsing literals become BAD_USER_INPUT, and anything unexpected is logged
@@ -27,6 +29,8 @@ export function createFormatError(options: { logger: Logger; production: boolean
       delete extensions.argumentError;
       extensions.code = 'BAD_USER_INPUT';
     }
+    // Apollo's persisted-query request errors come without a code: they are the client's.
+    if (extensions.code === 'INTERNAL_SERVER_ERROR' && APOLLO_APQ_REQUEST_ERRORS.has(formatted.message)) extensions.code = 'BAD_REQUEST';
     const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
     if (!PUBLIC_CODES.has(code) || (code === 'INTERNAL_SERVER_ERROR' && !(original instanceof GraphQLError))) {
       options.logger.error({ err: original, path: formatted.path }, 'unexpected error (masked in the response)');
