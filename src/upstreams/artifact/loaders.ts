@@ -4,7 +4,7 @@ import type { HuaweiCredentials } from '../../auth/huawei-auth';
 import type { ResultCache } from '../../cache/result-cache';
 import type { Metrics } from '../../observability/metrics';
 import { UpstreamHttpError } from '../../errors';
-import type { ArtifactAnswer, ArtifactClient } from './client';
+import type { ArtifactClient } from './client';
 import {
   mapArtifact,
   mapArtifactFile,
@@ -23,7 +23,6 @@ import {
   readSearchHits,
   regionOfRepositoryId,
   type FileTreeModel,
-  type LeftOutRow,
   type MappedRows,
   type RepositoryModel,
 } from './mapping';
@@ -318,4 +317,3 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
 
 export type ArtifactLoaders = ReturnType<typeof createArtifactLoaders>;
 
-export type { LeftOutRow, ArtifactAnswer };
