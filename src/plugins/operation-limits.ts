@@ -84,6 +84,9 @@ export function measureOperation(
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   const measure: OperationMeasure = { depth: 0, aliases: 0, rootFields: 0, cost: 0, introspectionListDepth: 0 };
   if (!root) return measure;
+  // Sized first in linear time (each fragment once), so a "fragment bomb" is refused unexpanded.
+  const expanded = expandedSelections(operation.selectionSet, fragments);
+  if (expanded > MAX_VISITS) throw new OperationLimitError('selections', MAX_VISITS, expanded);
   let visits = 0;
 
   const sizeArguments = (field: GraphQLField<unknown, unknown>, node: FieldNode) => {
@@ -157,6 +160,35 @@ export function measureOperation(
 
   walk(operation.selectionSet, root, 0, 1, undefined, null, true);
   return measure;
+}
+
+/** Selections the operation has once every fragment spread is replaced by its fragment. */
+function expandedSelections(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): number {
+  const sizes = new Map<string, number>();
+  const sizeOf = (set: SelectionSetNode, path: ReadonlySet<string>): number => {
+    let n = 0;
+    for (const selection of set.selections) {
+      n += 1;
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        // A cycle is a validation error already; it adds nothing here.
+        if (!fragment || path.has(name)) continue;
+        let size = sizes.get(name);
+        if (size === undefined) {
+          size = sizeOf(fragment.selectionSet, new Set([...path, name]));
+          sizes.set(name, size);
+        }
+        n += size;
+      } else if (selection.selectionSet) {
+        n += sizeOf(selection.selectionSet, path);
+      }
+      // Saturate: the exact size of a bomb does not matter, only that it is too big.
+      if (n > Number.MAX_SAFE_INTEGER / 4) return n;
+    }
+    return n;
+  };
+  return sizeOf(selectionSet, new Set());
 }
 
 function fieldOf(schema: GraphQLSchema, type: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
