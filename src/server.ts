@@ -228,7 +228,10 @@ export class GatewayHttpServer {
     const upstreams = Object.fromEntries(
       UPSTREAM_NAMES.map((name) => {
         const client = services.clients[name];
-        return [name, client ? { configured: true, breaker: client.breaker.current() } : { configured: false }];
+        if (!client) return [name, { configured: false }];
+        // The breaker's state, and when it is open how long until a probe may go.
+        const { state, ...detail } = client.breaker.snapshot();
+        return [name, { configured: true, breaker: state, ...detail }];
       }),
     );
     const degraded =

@@ -8,8 +8,9 @@ const PIPELINES = `query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { s
 const BOTH = `query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { status } } jobs(first: 1) { totalCount } }`;
 const NO_CACHE = { RESULT_CACHE_TTL_SECONDS: '0', RESULT_CACHE_STALE_SECONDS: '0' };
 
-async function readyz(gw: TestGateway): Promise<{ status: string; upstreams: Record<string, { breaker?: string }> }> {
-  return (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; upstreams: Record<string, { breaker?: string }> };
+type Readiness = { status: string; upstreams: Record<string, { breaker?: string; probeInMs?: number }> };
+async function readyz(gw: TestGateway): Promise<Readiness> {
+  return (await (await fetch(`${gw.url}/readyz`)).json()) as Readiness;
 }
 
 async function metric(gw: TestGateway, pattern: RegExp): Promise<number> {
@@ -48,6 +49,7 @@ describe('circuit breaker per upstream', () => {
     const ready = await readyz(gw);
     expect(ready.status).toBe('degraded');
     expect(ready.upstreams.pipeline?.breaker).toBe('open');
+    expect(ready.upstreams.pipeline?.probeInMs).toBeLessThanOrEqual(300);
     expect(ready.upstreams.comestri?.breaker).toBe('closed');
     expect(await metric(gw, /gateway_upstream_breaker_state\{upstream="pipeline"\} (\d+)/)).toBe(2);
 
