@@ -26,8 +26,13 @@ export interface SimulatedUpstreams {
   close(): Promise<void>;
 }
 
-/** Starts all simulators on free loopback ports (or `basePort`, `basePort + 1`, ...). */
-export async function startSimulators(options: { host?: string; basePort?: number } = {}): Promise<SimulatedUpstreams> {
+/**
+ * Starts all simulators on free loopback ports (or `basePort`, `basePort + 1`, ...), or on the
+ * fixed port `ports` gives an upstream (the simulators' own entry point, docker-compose).
+ */
+export async function startSimulators(
+  options: { host?: string; basePort?: number; ports?: Partial<Record<UpstreamName, number>> } = {},
+): Promise<SimulatedUpstreams> {
   const identities = new HuaweiIdentityStore();
   const sims = {
     iam: createIamSimulator(identities),
@@ -40,7 +45,8 @@ export async function startSimulators(options: { host?: string; basePort?: numbe
   const endpoints: Partial<Record<UpstreamName, string>> = {};
   let offset = 0;
   for (const [name, sim] of Object.entries(sims) as Array<[UpstreamName, Simulator]>) {
-    endpoints[name] = await sim.listen(options.basePort ? options.basePort + offset : 0, options.host ?? '127.0.0.1');
+    const port = options.ports?.[name] ?? (options.basePort ? options.basePort + offset : 0);
+    endpoints[name] = await sim.listen(port, options.host ?? '127.0.0.1');
     offset += 1;
   }
   const all = () => Object.values(sims) as Simulator[];
