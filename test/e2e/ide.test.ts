@@ -70,9 +70,14 @@ describeWithChromium('the IDE in headless Chromium', () => {
     expect(response?.headers()['content-type']).toContain('text/html');
     await page.waitForSelector('.graphiql-container', { timeout: 20_000 });
 
+    // With the key, the IDE fetches the schema again (the first try was refused: no key yet).
+    const introspection = page.waitForRequest(
+      (req) => (req.postData() ?? '').includes('IntrospectionQuery') && req.headers()['authorization'] === `Bearer ${GATEWAY_KEY}`,
+    );
     await page.fill('#gateway-key', GATEWAY_KEY);
     await page.press('#gateway-key', 'Enter');
     await expect(page.textContent('#ide-status')).resolves.toBe('key set');
+    expect((await (await introspection).response())?.status()).toBe(200);
 
     await page.selectOption('#ide-example', { label: 'Pipeline: latest runs' });
     await page.waitForFunction(() => document.querySelector('.graphiql-query-editor')?.textContent?.includes('PipelineStatuses'));
