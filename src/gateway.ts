@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import type { GatewayConfig, UpstreamName } from './config';
@@ -190,6 +190,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     formatError: createFormatError({ logger, production: config.production }),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // No @cacheControl hints are used; left on, it wraps every field resolver (~5 % of a warm dashboard's CPU).
+      ApolloServerPluginCacheControlDisabled(),
       operationLimitsPlugin(config.operationLimits, metrics),
       keyScopesPlugin(config.keyPolicies, scopeDefaultsOf(config), metrics),
       auditPlugin({ logger, policies: config.keyPolicies }),

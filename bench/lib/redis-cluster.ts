@@ -65,14 +65,14 @@ export class RedisCluster {
       await run(
         'redis-cli',
         ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
-        { timeout: 30_000 },
+        { timeout: 60_000 },
       );
       await cluster.waitUntilOk();
       // Replicas attach asynchronously after `create`: wait until every master has its replicas.
       await cluster.waitFor(async () => {
         const nodes = await cluster.nodes();
         return nodes.filter((n) => n.role === 'replica').length === masters * replicas;
-      }, 15_000);
+      }, 30_000);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -155,7 +155,7 @@ export class RedisCluster {
   }
 
   /** Waits until a live node reports `cluster_state:ok` and every slot served. */
-  async waitUntilOk(timeoutMs = 15_000): Promise<void> {
+  async waitUntilOk(timeoutMs = 30_000): Promise<void> {
     await this.waitFor(async () => {
       for (const port of this.ports.filter((p) => this.children.has(p))) {
         const info = await this.cli(port, 'cluster', 'info').catch(() => '');

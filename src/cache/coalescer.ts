@@ -9,11 +9,22 @@
  * Cancellation is shared fairly: a fetch is aborted only once EVERY caller waiting on it has
  * been aborted (a client that goes away never cancels the answer another client is waiting for).
  *
+ * With `lingerMs`, an answer stays joinable briefly after it arrived (see {@link CoalesceOptions}).
+ *
  * Keys must already say everything that makes two reads identical: the upstream identity and
  * the cache version (see {@link ResultCache}), so a read that started before a mutation is never
  * shared with a read that started after it.
  */
 export type FetchMany<V> = (keys: string[], signal: AbortSignal) => Promise<Map<string, V | Error>>;
+
+export interface CoalesceOptions {
+  /**
+   * How long a successful answer stays joinable after it arrived (ms). It closes the gap where
+   * a caller that looked in the shared cache just before the answer was written arrives just
+   * after the call ended. Default 0.
+   */
+  lingerMs?: number;
+}
 
 interface Flight<V> {
   readonly keys: readonly string[];
@@ -21,10 +32,18 @@ interface Flight<V> {
   readonly controller: AbortController;
   /** Callers still interested (not aborted). */
   waiting: number;
+  /** Once answered and lingering: when it stops being joinable (clock of the coalescer). */
+  expiresAt?: number;
 }
 
 export class Coalescer<V> {
   private readonly inflight = new Map<string, Flight<V>>();
+  private readonly now: () => number;
+
+  /** `now`: the clock lingering is measured with (injectable for tests). Default `Date.now`. */
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   /** Keys currently being fetched (for tests and metrics). */
   get size(): number {
@@ -35,12 +54,24 @@ export class Coalescer<V> {
    * The answer for each key, in order: a value or an Error (per key, like DataLoader). A key
    * `fetch` leaves out of its map answers an Error. Also reports how many keys were shared.
    */
-  async loadMany(keys: readonly string[], fetch: FetchMany<V>, signal?: AbortSignal): Promise<{ values: Array<V | Error>; shared: number }> {
+  async loadMany(
+    keys: readonly string[],
+    fetch: FetchMany<V>,
+    signal?: AbortSignal,
+    options: CoalesceOptions = {},
+  ): Promise<{ values: Array<V | Error>; shared: number }> {
     const flights = new Map<string, Flight<V>>();
     const missing: string[] = [];
     let shared = 0;
+    const now = this.now();
     for (const key of new Set(keys)) {
-      const flight = this.inflight.get(key);
+      let flight = this.inflight.get(key);
+      if (flight?.expiresAt !== undefined && flight.expiresAt <= now) {
+        this.forget(flight);
+        flight = undefined;
+      }
+      // A caller that does not linger itself takes no answer that has already arrived.
+      if (flight?.expiresAt !== undefined && !((options.lingerMs ?? 0) > 0)) flight = undefined;
       if (flight) {
         flights.set(key, flight);
         shared += 1;
@@ -49,7 +80,7 @@ export class Coalescer<V> {
       }
     }
     if (missing.length) {
-      const flight = this.start(missing, fetch);
+      const flight = this.start(missing, fetch, options.lingerMs ?? 0);
       for (const key of missing) flights.set(key, flight);
     }
 
@@ -77,20 +108,39 @@ export class Coalescer<V> {
     return value;
   }
 
-  private start(keys: string[], fetch: FetchMany<V>): Flight<V> {
+  private start(keys: string[], fetch: FetchMany<V>, lingerMs: number): Flight<V> {
     const flight: Flight<V> = { keys, answer: Promise.resolve(new Map()), controller: new AbortController(), waiting: 0 };
     for (const key of keys) this.inflight.set(key, flight);
     flight.answer = (async () => {
+      let answer: Map<string, V | Error>;
       try {
-        return await fetch(keys, flight.controller.signal);
+        answer = await fetch(keys, flight.controller.signal);
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        return new Map(keys.map((k) => [k, error] as const));
-      } finally {
-        this.forget(flight);
+        answer = new Map(keys.map((k) => [k, error] as const));
       }
-    })();
+      this.settle(flight, answer, lingerMs);
+      return answer;
+    })().catch((err: unknown) => {
+      this.forget(flight);
+      throw err;
+    });
     return flight;
+  }
+
+  /** Errors are forgotten at once (the next caller retries); values linger if asked to. */
+  private settle(flight: Flight<V>, answer: Map<string, V | Error>, lingerMs: number): void {
+    if (lingerMs <= 0 || flight.controller.signal.aborted) {
+      this.forget(flight);
+      return;
+    }
+    for (const key of flight.keys) {
+      const value = answer.get(key);
+      if ((value === undefined || value instanceof Error) && this.inflight.get(key) === flight) this.inflight.delete(key);
+    }
+    flight.expiresAt = this.now() + lingerMs;
+    // The clock decides; the timer only frees the memory.
+    setTimeout(() => this.forget(flight), lingerMs).unref();
   }
 
   private forget(flight: Flight<V>): void {

@@ -106,4 +106,23 @@ describe('Coalescer: identical in-flight reads share one upstream call', () => {
     expect([x, y, calls]).toEqual([1, 1, 1]);
     await expect(coalescer.load('n', async () => Promise.reject(new Error('nope')))).rejects.toThrow('nope');
   });
+
+  it('with lingerMs, an answer that just arrived is shared with a late caller; errors never linger', async () => {
+    const coalescer = new Coalescer<string>();
+    let calls = 0;
+    const fetch = async (keys: string[]) => new Map(keys.map((k) => [k, `${k}#${++calls}`] as [string, string | Error]));
+    const first = await coalescer.loadMany(['a'], fetch, undefined, { lingerMs: 50 });
+    const late = await coalescer.loadMany(['a'], fetch, undefined, { lingerMs: 50 });
+    expect(late.values).toEqual(first.values);
+    expect(calls).toBe(1);
+    // A caller that does not linger itself (e.g. its cache is down) goes to the upstream.
+    expect((await coalescer.loadMany(['a'], fetch)).values).toEqual(['a#2']);
+    await new Promise((r) => setTimeout(r, 80));
+    expect((await coalescer.loadMany(['a'], fetch, undefined, { lingerMs: 50 })).values).toEqual(['a#3']);
+
+    const failing = async (keys: string[]) => new Map(keys.map((k) => [k, new Error('no')] as [string, string | Error]));
+    await coalescer.loadMany(['b'], failing, undefined, { lingerMs: 1000 });
+    expect((await coalescer.loadMany(['b'], fetch, undefined, { lingerMs: 1000 })).values).toEqual(['b#4']);
+  });
 });
+

@@ -1,3 +1,4 @@
+import type { Cache } from '../../src/cache/cache';
 import { MemoryCache } from '../../src/cache/memory-cache';
 import { ResultCache, type CacheScope } from '../../src/cache/result-cache';
 
@@ -196,4 +197,62 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     expect(await results.getOrLoad(scope, 'one', 10, load)).toEqual({ n: 1 });
     expect(calls).toBe(1);
   });
+
+  describe('hot layer beside a shared cache', () => {
+    /** A shared (Redis-like) cache: a MemoryCache that says it is Redis and counts reads. */
+    function sharedCache(now: () => number) {
+      const inner = new MemoryCache({ now });
+      const reads = { get: 0, getMany: 0 };
+      const cache: Cache = Object.assign(Object.create(inner) as MemoryCache, {
+        kind: 'redis' as const,
+        get: (key: string) => {
+          reads.get += 1;
+          return inner.get(key);
+        },
+        getMany: (keys: readonly string[]) => {
+          reads.getMany += 1;
+          return inner.getMany(keys);
+        },
+      });
+      return { cache, reads };
+    }
+
+    it('serves fresh entries from the process after one read of the version, and sees another process’s invalidation at once', async () => {
+      let now = 1_000_000;
+      const { cache, reads } = sharedCache(() => now);
+      const here = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: () => now });
+      const there = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: () => now });
+      const upstream = fakeUpstream();
+      const load = () => here.loadMany<string>(scope, ['a', 'b'], { upstream: 'pipeline', ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
+      expect(await load()).toEqual(['a@1', 'b@1']);
+      expect(await load()).toEqual(['a@1', 'b@1']); // read from the shared cache, kept hot
+      reads.get = reads.getMany = 0;
+      expect(await load()).toEqual(['a@1', 'b@1']);
+      expect(reads).toEqual({ get: 1, getMany: 0 });
+
+      upstream.change();
+      await there.invalidate(scope);
+      expect(await load()).toEqual(['a@2', 'b@2']);
+      expect(upstream.calls).toHaveLength(2);
+
+      // Past the TTL the hot copy is not used: the shared entry decides (stale, refreshed once).
+      now += 11_000;
+      reads.get = reads.getMany = 0;
+      expect(await load()).toEqual(['a@2', 'b@2']);
+      expect(reads.getMany).toBe(1);
+      await here.idle();
+    });
+
+    it('hands out frozen values: a resolver that mutates a shared cached value fails loudly', async () => {
+      const { cache } = sharedCache(Date.now);
+      const results = new ResultCache(cache, 'unit');
+      const load = () => results.loadMany<{ list: number[] }>(scope, ['x'], { ttlSeconds: 10 }, async () => new Map([['x', { list: [2, 1] }]]));
+      const [fetched] = await load();
+      // The loader's own object is left alone; what the cache hands out to every request is frozen.
+      expect(Object.isFrozen(fetched)).toBe(false);
+      const [shared] = await load();
+      expect(() => (shared as { list: number[] }).list.sort()).toThrow(TypeError);
+    });
+  });
 });
+
