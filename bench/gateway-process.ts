@@ -1,0 +1,48 @@
+import { loadConfig } from '../src/config';
+import { createGateway, GATEWAY_VERSION } from '../src/gateway';
+import { createLogger } from '../src/observability/logger';
+import { createResolvers } from '../src/resolvers';
+import { withSimulatedUpstreams } from '../src/simulators';
+import type { FromGateway, ToGateway } from './lib/ipc';
+import { startNaiveGateway } from './naive-gateway';
+
+/**
+ * Child process of the benchmark: one gateway (or the naive baseline) in a process of its own,
+ * so its RSS is its own and the load generator does not share its event loop. Configured like
+ * `npm start` from the environment the benchmark gives it, pointed at the bench's upstreams.
+ */
+async function main(): Promise<void> {
+  const mode = process.argv[2] ?? 'gateway';
+  const endpoints = JSON.parse(process.argv[3] ?? '{}') as Record<string, string>;
+  const send = (message: FromGateway) => process.send?.(message);
+  let close: () => Promise<void>;
+
+  if (mode === 'naive') {
+    const naive = await startNaiveGateway({ endpoints });
+    close = () => naive.close();
+    send({ type: 'ready', url: naive.url, cache: 'none', domains: ['pipelines', 'repositories', 'recordings', 'jobs'] });
+  } else {
+    const config = withSimulatedUpstreams(loadConfig(process.env), { endpoints });
+    const gateway = await createGateway(config, { logger: createLogger({ level: config.logLevel }) });
+    const url = await gateway.listen();
+    close = () => gateway.close();
+    // Root fields that have a resolver today (domains still being built have none yet).
+    const domains = createResolvers({ version: GATEWAY_VERSION, simulated: true }).flatMap((r) => Object.keys(r.Query ?? {}));
+    send({ type: 'ready', url, cache: gateway.services.cache.kind, domains });
+  }
+
+  process.on('message', (message: ToGateway) => {
+    if (message.type === 'memory') {
+      const m = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      send({ type: 'memory', rssBytes: m.rss, heapUsedBytes: m.heapUsed, cpuMicros: cpu.user + cpu.system });
+    } else if (message.type === 'stop') {
+      void close().finally(() => process.exit(0));
+    }
+  });
+}
+
+void main().catch((err: unknown) => {
+  process.send?.({ type: 'error', message: (err as Error).message } satisfies FromGateway);
+  process.exit(1);
+});

@@ -1,0 +1,402 @@
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { SIMULATED } from '../src/simulators/defaults';
+import { ALL_PARTS, benchPipelineIds, dashboardQuery, graphqlBody, probeParts, type DashboardPart } from './lib/dashboard';
+import { measureExecution, type ExecutionFigure } from './lib/execution';
+import { Child, type FromGateway, type FromUpstreams, type ToGateway, type ToUpstreams } from './lib/ipc';
+import { graphqlOk, runLoad, type LoadResult } from './lib/load';
+import { RedisCluster } from './lib/redis-cluster';
+
+/**
+ * `npm run bench`: the gateway against its baselines, on loopback, bounded in time.
+ *
+ * Three processes share the machine: this one (the load generator), the simulated upstreams
+ * (at a set latency) and the server under test (the gateway, or the naive baseline). Every
+ * figure is printed with the settings it ran under. Options (also `npm run bench -- --x`):
+ *   --concurrency N   workers of the load generator (default 16)
+ *   --duration S      seconds per scenario (default 8)
+ *   --latency MS      latency of every simulated upstream (default 20)
+ *   --redis URL|none  shared cache of the gateway (default: the local Redis if it answers, else in-process)
+ *   --no-cluster      skip the Redis Cluster scenario
+ *   --soak [MIN]      also run the RSS soak (default 10 minutes; or BENCH_SOAK_MINUTES)
+ *   --quick           2 s per scenario (a smoke run)
+ */
+interface Options {
+  concurrency: number;
+  durationMs: number;
+  latencyMs: number;
+  redis: string | 'none' | 'auto';
+  cluster: boolean;
+  soakMinutes: number;
+}
+
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i >= 0) return argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : '';
+    return argv.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+  };
+  const num = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number, got ${v}`);
+    return n;
+  };
+  const soak = value('soak');
+  const soakFromEnv = env.BENCH_SOAK_MINUTES ? Number(env.BENCH_SOAK_MINUTES) : 0;
+  return {
+    concurrency: num('concurrency', 16),
+    durationMs: argv.includes('--quick') ? 2000 : num('duration', 8) * 1000,
+    latencyMs: num('latency', 20),
+    redis: value('redis') || 'auto',
+    cluster: !argv.includes('--no-cluster'),
+    soakMinutes: soak !== undefined ? (soak === '' ? 10 : Number(soak)) : soakFromEnv,
+  };
+}
+
+interface Row {
+  scenario: string;
+  concurrency: number;
+  load: LoadResult;
+  /** Upstream calls per operation, by upstream (only those called). */
+  callsPerOp: Record<string, number>;
+  rssMb?: number;
+  /** CPU time the serving process spent per operation (ms). */
+  cpuMsPerOp: number;
+}
+
+const DIST = __dirname;
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+async function sharedRedisUrl(option: Options['redis']): Promise<string | null> {
+  if (option === 'none') return null;
+  const url = option === 'auto' ? 'redis://127.0.0.1:6379/0' : option;
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return url;
+  } catch {
+    if (option !== 'auto') throw new Error(`--redis ${url} does not answer`);
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Deletes what the bench wrote under its own prefix (never anything else of a shared Redis). */
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+class Bench {
+  readonly rows: Row[] = [];
+  private upstreams!: Child<ToUpstreams, FromUpstreams>;
+  endpoints: Partial<Record<string, string>> = {};
+  private readonly children: Array<{ stop(): Promise<void> }> = [];
+
+  constructor(readonly options: Options) {}
+
+  async startUpstreams(): Promise<void> {
+    const { child, ready } = await Child.start<ToUpstreams, FromUpstreams>(path.join(DIST, 'upstreams-process.js'), [String(this.options.latencyMs)], {
+      PATH: process.env.PATH ?? '',
+    });
+    this.upstreams = child;
+    this.children.push({ stop: () => child.stop({ type: 'stop' }) });
+    if (ready.type === 'ready') this.endpoints = ready.endpoints;
+  }
+
+  async setLatency(ms: number): Promise<void> {
+    await this.upstreams.ask({ type: 'latency', ms }, 'ok');
+  }
+
+  async startServer(mode: 'gateway' | 'naive', env: Record<string, string>): Promise<{ url: string; cache: string; domains: string[]; child: Child<ToGateway, FromGateway> }> {
+    const { child, ready } = await Child.start<ToGateway, FromGateway>(path.join(DIST, 'gateway-process.js'), [mode, JSON.stringify(this.endpoints)], {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIMULATE: '1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    this.children.push({ stop: () => child.stop({ type: 'stop' }) });
+    if (ready.type !== 'ready') throw new Error('server did not start');
+    return { url: ready.url, cache: ready.cache, domains: ready.domains, child };
+  }
+
+  /**
+   * Runs `warmup` requests, then the measured load; records upstream calls per operation and
+   * the CPU time per operation of the process serving it (`server`, or the upstreams' process
+   * when the load goes straight at an upstream). CPU per operation hardly depends on what else
+   * the machine is doing, unlike req/s.
+   */
+  async scenario(name: string, spec: Parameters<typeof runLoad>[0], server?: Child<ToGateway, FromGateway>, warmup = 50): Promise<Row> {
+    if (warmup > 0) await runLoad({ ...spec, maxRequests: warmup, durationMs: 30_000 });
+    const before = await this.upstreams.ask({ type: 'counts' }, 'counts');
+    const serverBefore = server ? await server.ask({ type: 'memory' }, 'memory') : undefined;
+    const load = await runLoad(spec);
+    const after = await this.upstreams.ask({ type: 'counts' }, 'counts');
+    const serverAfter = server ? await server.ask({ type: 'memory' }, 'memory') : undefined;
+    const callsPerOp: Record<string, number> = {};
+    for (const [upstream, n] of Object.entries(after.counts)) {
+      const delta = n - (before.counts[upstream] ?? 0);
+      if (delta > 0) callsPerOp[upstream] = delta / Math.max(1, load.requests);
+    }
+    const ops = Math.max(1, load.requests);
+    const cpuMsPerOp =
+      serverBefore && serverAfter ? (serverAfter.cpuMicros - serverBefore.cpuMicros) / 1000 / ops : (after.cpuMicros - before.cpuMicros) / 1000 / ops;
+    const row: Row = { scenario: name, concurrency: spec.concurrency, load, callsPerOp, rssMb: serverAfter ? mb(serverAfter.rssBytes) : undefined, cpuMsPerOp };
+    this.rows.push(row);
+    process.stderr.write(
+      `  ${name}: ${fmt(load.rps, 0)} req/s, p50 ${fmt(load.p50Ms, 2)} ms, p99 ${fmt(load.p99Ms, 2)} ms, CPU ${fmt(cpuMsPerOp, 2)} ms/op, errors ${load.errors}${load.firstError ? ` (${load.firstError})` : ''}\n`,
+    );
+    return row;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const c of this.children.reverse()) await c.stop().catch(() => undefined);
+  }
+}
+
+function callsText(calls: Record<string, number>): string {
+  const entries = Object.entries(calls).filter(([u]) => u !== 'iam');
+  if (!entries.length) return '0';
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  return `${fmt(total, 2)} (${entries.map(([u, n]) => `${u} ${fmt(n, 2)}`).join(', ')})`;
+}
+
+function printTable(rows: Row[]): void {
+  const out = [
+    '| scenario | conc. | req/s | p50 ms | p99 ms | server CPU ms/op | upstream calls/op | server RSS MB | errors |',
+    '|---|---:|---:|---:|---:|---:|---|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.concurrency} | ${fmt(r.load.rps, 0)} | ${fmt(r.load.p50Ms, 2)} | ${fmt(r.load.p99Ms, 2)} | ${fmt(r.cpuMsPerOp, 2)} | ${callsText(r.callsPerOp)} | ${r.rssMb === undefined ? '-' : fmt(r.rssMb, 0)} | ${r.load.errors} |`,
+    ),
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+function printExecution(figures: ExecutionFigure[]): void {
+  process.stdout.write('\n| execution engine (dashboard, in memory, no HTTP) | ops/s | mean µs/op | same answer |\n|---|---:|---:|---|\n');
+  for (const f of figures) {
+    process.stdout.write(
+      f.note ? `| ${f.engine} | - | - | ${f.note} |\n` : `| ${f.engine} | ${fmt(f.opsPerSecond, 0)} | ${fmt(f.meanMicros, 0)} | ${f.correct ? 'yes' : 'NO'} |\n`,
+    );
+  }
+}
+
+async function iamToken(iamUrl: string): Promise<string> {
+  const res = await fetch(`${iamUrl}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: SIMULATED.iam.username, password: SIMULATED.iam.password, domain: { name: SIMULATED.iam.domain } } },
+        },
+        scope: { project: { name: SIMULATED.iam.project } },
+      },
+    }),
+  });
+  const token = res.headers.get('x-subject-token');
+  if (!token) throw new Error(`IAM simulator answered ${res.status} without a token`);
+  return token;
+}
+
+async function soak(bench: Bench, env: Record<string, string>, query: string, ids: string[], minutes: number): Promise<void> {
+  process.stderr.write(`\nsoak: warm dashboard for ${minutes} min, RSS sampled every 10 s\n`);
+  const server = await bench.startServer('gateway', env);
+  const samples: Array<{ atS: number; rssMb: number }> = [];
+  const started = Date.now();
+  let requests = 0;
+  let errors = 0;
+  while (Date.now() - started < minutes * 60_000) {
+    const r = await runLoad({
+      origin: server.url,
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: () => graphqlBody(query, { ids }),
+      concurrency: Math.max(2, Math.floor(bench.options.concurrency / 2)),
+      durationMs: 10_000,
+      ok: graphqlOk,
+    });
+    requests += r.requests;
+    errors += r.errors;
+    const rss = mb((await server.child.ask({ type: 'memory' }, 'memory')).rssBytes);
+    samples.push({ atS: Math.round((Date.now() - started) / 1000), rssMb: rss });
+    process.stderr.write(`  ${samples.at(-1)?.atS}s: RSS ${fmt(rss, 1)} MB, ${fmt(r.rps, 0)} req/s\n`);
+  }
+  await server.child.stop({ type: 'stop' });
+  // The first minute is warm-up (JIT, pools, caches fill); flatness is judged after it.
+  const steady = samples.filter((s) => s.atS >= 60);
+  const base = steady[0]?.rssMb ?? samples[0]?.rssMb ?? 0;
+  const max = Math.max(...steady.map((s) => s.rssMb));
+  const min = Math.min(...steady.map((s) => s.rssMb));
+  const last = steady.at(-1)?.rssMb ?? base;
+  const drift = base ? Math.max(Math.abs(max - base), Math.abs(min - base)) / base : 0;
+  process.stdout.write(
+    `\nRSS soak (${minutes} min warm load, ${requests} requests, ${errors} errors): ` +
+      `at 1 min ${fmt(base)} MB, min ${fmt(min)} MB, max ${fmt(max)} MB, end ${fmt(last)} MB, ` +
+      `largest deviation from the 1-min value ${fmt(drift * 100)} % (target ±10 %: ${drift <= 0.1 ? 'met' : 'NOT met'})\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const bench = new Bench(options);
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const redisUrl = await sharedRedisUrl(options.redis);
+  let cluster: RedisCluster | null = null;
+  const cpus = os.cpus();
+  let redisVersion = '';
+  try {
+    redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '';
+  } catch {
+    // no redis-server: no cluster scenario
+  }
+
+  process.stdout.write(
+    [
+      `# gateway benchmark — ${new Date().toISOString()}`,
+      `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(os.totalmem() / 1024 ** 3)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`,
+      `NOTE: the load generator, the server under test and the simulated upstreams all run on this machine and share its ${cpus.length} cores (three processes, loopback only).`,
+      `load average before the run (1/5/15 min): ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')} — other work on the machine lowers req/s, hardly CPU ms/op`,
+      `settings: concurrency ${options.concurrency} (closed loop, keep-alive), ${options.durationMs / 1000} s per scenario after a warm-up, upstream latency ${options.latencyMs} ms, ` +
+        `gateway cache: ${redisUrl ? `Redis ${redisUrl}` : 'in-process (no Redis answered)'}, LOG_LEVEL=warn, NODE_ENV=production`,
+      '',
+    ].join('\n'),
+  );
+
+  try {
+    await bench.startUpstreams();
+    const warmEnv: Record<string, string> = { CACHE_PREFIX: `${prefix}-warm`, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
+    const warm = await bench.startServer('gateway', warmEnv);
+    const warmIds = benchPipelineIds(20, 'warm');
+    const candidates = ALL_PARTS.filter((p) => p === 'pipelines' || warm.domains.includes(p));
+    const gatewayProbe = await probeParts(warm.url, candidates, warmIds);
+    const naive = await bench.startServer('naive', {});
+    const naiveProbe = await probeParts(naive.url, gatewayProbe.working, benchPipelineIds(20, 'probe'));
+    const parts: DashboardPart[] = naiveProbe.working;
+    const leftOut = [
+      ...ALL_PARTS.filter((p) => !candidates.includes(p)).map((p) => `${p} (no resolver in the gateway yet)`),
+      ...gatewayProbe.leftOut.map((l) => `${l.part} (gateway: ${l.why})`),
+      ...naiveProbe.leftOut.map((l) => `${l.part} (naive baseline: ${l.why})`),
+    ];
+    const query = dashboardQuery(parts);
+    process.stdout.write(`dashboard query: ${parts.join(' + ')}${leftOut.length ? `; left out: ${leftOut.join('; ')}` : ''}\n\n`);
+    process.stderr.write('running scenarios...\n');
+
+    const gql = (origin: string, ids: (i: number) => string[]) => ({
+      origin,
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: (i: number) => graphqlBody(query, { ids: ids(i) }),
+      concurrency: options.concurrency,
+      durationMs: options.durationMs,
+      ok: graphqlOk,
+    });
+
+    // 1. The raw upstream ceiling: the pipeline simulator's status call (20 ids), straight.
+    const token = await iamToken(bench.endpoints.iam as string);
+    const statusPath = `/v5/${SIMULATED.codeartsProjectId}/api/pipelines/status`;
+    const raw = (name: string) =>
+      bench.scenario(name, {
+        origin: bench.endpoints.pipeline as string,
+        path: statusPath,
+        headers: { 'content-type': 'application/json', 'x-auth-token': token },
+        body: () => JSON.stringify(warmIds),
+        concurrency: options.concurrency,
+        durationMs: options.durationMs,
+      });
+    const rawAtLatency = await raw(`raw upstream: pipeline status call straight (${options.latencyMs} ms latency)`);
+    await bench.setLatency(0);
+    const rawCeiling = await raw('raw upstream: pipeline status call straight (0 ms latency: CPU ceiling)');
+    await bench.setLatency(options.latencyMs);
+
+    // 2. Gateway, warm shared cache: the same dashboard again and again.
+    const warmRow = await bench.scenario('gateway, warm cache', gql(warm.url, () => warmIds), warm.child);
+    const moderate = await bench.scenario(
+      'gateway, warm cache, moderate load',
+      { ...gql(warm.url, () => warmIds), concurrency: 2, durationMs: Math.max(2000, options.durationMs / 2) },
+      warm.child,
+    );
+    await warm.child.stop({ type: 'stop' });
+
+    // 3. Gateway, cold: no shared cache (TTL 0) and new pipeline ids on every request.
+    const cold = await bench.startServer('gateway', { ...warmEnv, CACHE_PREFIX: `${prefix}-cold`, RESULT_CACHE_TTL_SECONDS: '0' });
+    const coldRow = await bench.scenario('gateway, cold (no cache hit possible)', gql(cold.url, (i) => benchPipelineIds(20, `cold-${i}`)), cold.child);
+    await cold.child.stop({ type: 'stop' });
+
+    // 4. The naive baseline: same schema, one upstream call per field, no DataLoader, no cache.
+    const naiveRow = await bench.scenario('naive baseline (per-field calls, no DataLoader, no cache)', gql(naive.url, (i) => benchPipelineIds(20, `naive-${i}`)), naive.child);
+    await naive.child.stop({ type: 'stop' });
+
+    // 5. Warm, on a real 3-master Redis Cluster on loopback.
+    let clusterRow: Row | undefined;
+    if (options.cluster && redisVersion) {
+      cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+      const onCluster = await bench.startServer('gateway', { CACHE_PREFIX: `${prefix}-cluster`, REDIS_CLUSTER_NODES: cluster.nodesVariable });
+      clusterRow = await bench.scenario('gateway, warm cache on Redis Cluster (3 masters + 3 replicas)', gql(onCluster.url, () => warmIds), onCluster.child);
+      await onCluster.child.stop({ type: 'stop' });
+      await cluster.stop();
+      cluster = null;
+    }
+
+    process.stdout.write('\n');
+    printTable(bench.rows);
+
+    process.stderr.write('measuring GraphQL execution alone...\n');
+    const execution = await measureExecution(Math.min(3000, options.durationMs));
+    printExecution(execution);
+
+    const ratio = (a: number, b: number) => (b > 0 ? `${fmt(a / b, 2)}×` : '-');
+    const total = (r: Row) => Object.entries(r.callsPerOp).filter(([u]) => u !== 'iam').reduce((s, [, n]) => s + n, 0);
+    process.stdout.write(
+      [
+        '',
+        'ratios:',
+        `- warm gateway / raw upstream CPU ceiling (0 ms): ${ratio(warmRow.load.rps, rawCeiling.load.rps)} by measured req/s; ` +
+          `${ratio(rawCeiling.cpuMsPerOp, warmRow.cpuMsPerOp)} by CPU per operation (what each could serve with a core to itself) (target ≥ 0.5×)`,
+        `- warm gateway / raw upstream at ${options.latencyMs} ms: ${ratio(warmRow.load.rps, rawAtLatency.load.rps)} req/s`,
+        `- warm gateway / naive baseline: ${ratio(warmRow.load.rps, naiveRow.load.rps)} req/s; cold gateway / naive: ${ratio(coldRow.load.rps, naiveRow.load.rps)} req/s`,
+        `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
+        `- p99 on a warm cache at moderate load (concurrency 2; no upstream call, so all of it is added by the gateway): ${fmt(moderate.load.p99Ms, 2)} ms (target ≤ 2 ms)`,
+        `- load average after the run: ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')}`,
+        ...(clusterRow ? [`- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`] : []),
+        '',
+      ].join('\n'),
+    );
+
+    if (options.soakMinutes > 0) await soak(bench, { ...warmEnv, CACHE_PREFIX: `${prefix}-soak` }, query, warmIds, options.soakMinutes);
+  } finally {
+    await bench.stopAll();
+    await cluster?.stop();
+    if (redisUrl) await deletePrefix(redisUrl, prefix).catch(() => undefined);
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
