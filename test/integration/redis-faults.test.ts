@@ -65,10 +65,14 @@ describe('Redis faults: the cache is an optimisation, never a point of failure',
 
       await redis.resume();
       await eventually(async () => (await readiness(gw)).body.status === 'ready');
-      await gw.query(q, { ids });
-      sims.pipeline.resetCalls();
-      expect((await gw.query(q, { ids })).body.errors).toBeUndefined();
-      expect(sims.pipeline.callCount()).toBe(0);
+      // Served from the cache again (no upstream call) once a query has refilled it; on a
+      // loaded machine a slow Redis command may still read as a miss, hence the few tries.
+      await eventually(async () => {
+        await gw.query(q, { ids });
+        sims.pipeline.resetCalls();
+        const again = await gw.query(q, { ids });
+        return again.body.errors === undefined && sims.pipeline.callCount() === 0;
+      });
     } finally {
       await gw.close();
       await redis.stop();
