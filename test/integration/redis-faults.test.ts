@@ -1,21 +1,9 @@
 import { startSimulators, type SimulatedUpstreams } from '../../src/simulators';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { startTestGateway } from '../helpers/gateway';
 import { pipelineIds } from '../helpers/ids';
 import { freePort, PrivateRedis } from '../helpers/redis-server';
+import { eventually, readiness } from '../helpers/wait';
 
-async function readiness(gw: TestGateway): Promise<{ status: number; body: { status: string; cache: { state: string } } }> {
-  const res = await fetch(`${gw.url}/readyz`);
-  return { status: res.status, body: (await res.json()) as { status: string; cache: { state: string } } };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('Redis faults: the cache is an optimisation, never a point of failure', () => {
   let sims: SimulatedUpstreams;
@@ -30,7 +18,7 @@ describe('Redis faults: the cache is an optimisation, never a point of failure',
     try {
       const res = await gw.query(`query($ids: [ID!]!) { pipelines(ids: $ids) { latestRun { status } } }`, { ids: pipelineIds(3, 'down') });
       expect(res.body.errors).toBeUndefined();
-      const ready = await readiness(gw);
+      const ready = await readiness(gw.url);
       expect(ready.status).toBe(200);
       expect(ready.body.status).toBe('degraded');
       expect(ready.body.cache.state).toBe('down');
@@ -56,7 +44,7 @@ describe('Redis faults: the cache is an optimisation, never a point of failure',
       await redis.stop();
       const answers = await load;
       for (const a of answers) expect(a.body.errors).toBeUndefined();
-      await eventually(async () => (await readiness(gw)).body.status === 'degraded');
+      await eventually(async () => (await readiness(gw.url)).body.status === 'degraded');
 
       // Every query still answered with Redis gone, straight from the upstream.
       sims.pipeline.resetCalls();
@@ -64,7 +52,7 @@ describe('Redis faults: the cache is an optimisation, never a point of failure',
       expect(sims.pipeline.callCount()).toBe(1);
 
       await redis.resume();
-      await eventually(async () => (await readiness(gw)).body.status === 'ready');
+      await eventually(async () => (await readiness(gw.url)).body.status === 'ready');
       // Served from the cache again (no upstream call) once a query has refilled it; on a
       // loaded machine a slow Redis command may still read as a miss, hence the few tries.
       await eventually(async () => {

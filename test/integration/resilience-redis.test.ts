@@ -3,6 +3,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { pipelineIds } from '../helpers/ids';
 import { PrivateRedis } from '../helpers/redis-server';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { eventually, readiness } from '../helpers/wait';
 
 /**
  * Redis faults a crash does not show (test/integration/redis-faults.test.ts covers down at start
@@ -10,19 +11,6 @@ import { TcpProxy } from '../helpers/tcp-proxy';
  * every connection, both through a TCP proxy the test controls. The machine's shared Redis is
  * never touched: a private redis-server sits behind the proxy.
  */
-async function readyz(gw: TestGateway): Promise<{ status: string; cache: { state: string } }> {
-  return (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; cache: { state: string } };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
-
 const Q = `query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { status } } jobs(first: 2) { totalCount } }`;
 
 let sims: SimulatedUpstreams;
@@ -70,12 +58,12 @@ it('a network that drops every Redis connection: answered throughout, /readyz de
   const ids = pipelineIds(3, 'cut');
   expect((await gw.query(Q, { ids })).body.errors).toBeUndefined();
   proxy.cut();
-  await eventually(async () => (await readyz(gw)).status === 'degraded');
-  expect((await readyz(gw)).cache.state).toBe('down');
+  await eventually(async () => (await readiness(gw.url)).body.status === 'degraded');
+  expect((await readiness(gw.url)).body.cache.state).toBe('down');
   for (let i = 0; i < 5; i++) expect((await gw.query(Q, { ids: pipelineIds(3, `cut-${i}`) })).body.errors).toBeUndefined();
 
   proxy.restore();
-  await eventually(async () => (await readyz(gw)).status === 'ready');
+  await eventually(async () => (await readiness(gw.url)).body.status === 'ready');
   await gw.query(Q, { ids });
   sims.pipeline.resetCalls();
   expect((await gw.query(Q, { ids })).body.errors).toBeUndefined();
