@@ -5,7 +5,7 @@ import { requireApi } from '../context';
 import { badUserInput } from '../errors';
 import { reportLeftOutRow } from '../plugins/left-out-rows';
 import { createArtifactCommands, type ArtifactCommands, type RepositoryChange, type RepositoryRef } from '../upstreams/artifact/commands';
-import type { Page } from '../upstreams/artifact/loaders';
+import type { Page, SearchPageKey } from '../upstreams/artifact/loaders';
 import { upstreamFormat, type LeftOutRow, type RepositoryModel } from '../upstreams/artifact/mapping';
 import { encodeCursor, pageWindow, upstreamPagesFor, type PageWindow } from './connection';
 import * as input from './artifact-inputs';
@@ -87,6 +87,26 @@ function reportLeftOut(ctx: GatewayContext, info: GraphQLResolveInfo, leftOut: r
   }
 }
 
+/** searchArtifacts and artifactsByChecksum: the same coordinated search, by name or by checksum. */
+async function searchConnection(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  window: PageWindow,
+  search: { by: SearchPageKey['by']; term: string; format: ArtifactFormat | null | undefined; projectId: string | null | undefined },
+) {
+  const base = {
+    by: search.by,
+    term: search.term,
+    format: search.format ? upstreamFormat(search.format) : undefined,
+    projectId: input.optionalProject(search.projectId),
+  };
+  const loaders = ctx.loaders.artifact;
+  const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
+  if (!read) return null;
+  reportLeftOut(ctx, info, read.leftOut, 'search hit');
+  return positionedConnection(read, window);
+}
+
 function commandsOf(ctx: GatewayContext): ArtifactCommands {
   return createArtifactCommands(requireApi(ctx.services, 'artifact'), ctx.loaders.artifact, ctx.services.config.upstreamTimezone);
 }
@@ -148,32 +168,12 @@ export const artifactResolvers: Resolvers = {
 
     async searchArtifacts(_root, { name, format, projectId, first, after }, ctx, info) {
       const window = pageWindow(first, after, PAGING);
-      const base = {
-        by: 'name' as const,
-        term: input.text(name, 'name', 200),
-        format: format ? upstreamFormat(format) : undefined,
-        projectId: input.optionalProject(projectId),
-      };
-      const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
-      if (!read) return null;
-      reportLeftOut(ctx, info, read.leftOut, 'search hit');
-      return positionedConnection(read, window);
+      return searchConnection(ctx, info, window, { by: 'name', term: input.text(name, 'name', 200), format, projectId });
     },
 
     async artifactsByChecksum(_root, { checksum, format, projectId, first, after }, ctx, info) {
       const window = pageWindow(first, after, PAGING);
-      const base = {
-        by: 'checksum' as const,
-        term: input.checksum(checksum),
-        format: format ? upstreamFormat(format) : undefined,
-        projectId: input.optionalProject(projectId),
-      };
-      const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
-      if (!read) return null;
-      reportLeftOut(ctx, info, read.leftOut, 'search hit');
-      return positionedConnection(read, window);
+      return searchConnection(ctx, info, window, { by: 'checksum', term: input.checksum(checksum), format, projectId });
     },
 
     async repositoryTree(_root, { repositoryName, path, projectId, inRecycleBin }, ctx) {

@@ -32,6 +32,18 @@ export interface Acknowledgement {
   message: string | null;
 }
 
+/** A Maven create or edit answers the release/snapshot pair; the repository is read back by its id. */
+function mavenChange(answer: ArtifactAnswer): RepositoryChange {
+  const pair = readMavenPair(answer.result);
+  const id = pair.release ?? pair.snapshot;
+  return {
+    traceId: answer.traceId,
+    releaseRepositoryId: pair.release,
+    snapshotRepositoryId: pair.snapshot,
+    repository: id ? { kind: 'id', id } : { kind: 'none' },
+  };
+}
+
 const REPOSITORY_CHANGE: readonly ArtifactCacheGroup[] = ['artifact-repository', 'artifact-repository-list', 'artifact-storage', 'artifact-files'];
 
 /**
@@ -56,15 +68,7 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
     async createRepository(req: CreateRepositoryRequest): Promise<RepositoryChange> {
       switch (req.kind) {
         case 'maven': {
-          const answer = await run(() => client.createMavenRepository(req.body, c, signal), REPOSITORY_CHANGE);
-          const pair = readMavenPair(answer.result);
-          const id = pair.release ?? pair.snapshot;
-          return {
-            traceId: answer.traceId,
-            releaseRepositoryId: pair.release,
-            snapshotRepositoryId: pair.snapshot,
-            repository: id ? { kind: 'id', id } : { kind: 'none' },
-          };
+          return mavenChange(await run(() => client.createMavenRepository(req.body, c, signal), REPOSITORY_CHANGE));
         }
         case 'docker': {
           const answer = await run(() => client.createDockerRepository(req.body, c, signal), REPOSITORY_CHANGE);
@@ -94,15 +98,7 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
 
     async updateRepository(req: UpdateRepositoryRequest): Promise<RepositoryChange> {
       if (req.kind === 'maven') {
-        const answer = await run(() => client.updateMavenRepository(req.tabId, req.body, c, signal), ['artifact-repository', 'artifact-repository-list']);
-        const pair = readMavenPair(answer.result);
-        const id = pair.release ?? pair.snapshot;
-        return {
-          traceId: answer.traceId,
-          releaseRepositoryId: pair.release,
-          snapshotRepositoryId: pair.snapshot,
-          repository: id ? { kind: 'id', id } : { kind: 'none' },
-        };
+        return mavenChange(await run(() => client.updateMavenRepository(req.tabId, req.body, c, signal), ['artifact-repository', 'artifact-repository-list']));
       }
       const answer = await run(() => client.updateRepositories(req.body, c, signal), ['artifact-repository', 'artifact-repository-list']);
       const first = req.body.repository_ids[0];

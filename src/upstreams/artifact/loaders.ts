@@ -4,7 +4,7 @@ import type { HuaweiCredentials } from '../../auth/huawei-auth';
 import type { ResultCache } from '../../cache/result-cache';
 import type { Metrics } from '../../observability/metrics';
 import { UpstreamHttpError } from '../../errors';
-import type { ArtifactClient } from './client';
+import type { ArtifactClient, RepositoryListQuery } from './client';
 import {
   mapArtifact,
   mapArtifactFile,
@@ -60,17 +60,8 @@ export interface Page<T> extends MappedRows<T> {
   count: number;
 }
 
-export interface RepositoryPageKey {
-  projectId: string;
-  inProject: boolean;
-  pageNo: number;
-  pageSize: number;
-  qname?: string;
-  type?: string;
-  format?: string;
-  formatList?: string[];
-  inRecycleBin?: boolean;
-}
+/** One upstream page of the repository list, in one project. */
+export type RepositoryPageKey = RepositoryListQuery & { projectId: string };
 
 export interface SearchPageKey {
   by: 'name' | 'checksum';
