@@ -299,15 +299,9 @@ export class BandwidthSimulator extends Simulator {
   }
 
   private updateState(req: SimRequest): SimResponse {
-    if (!/application\/json/i.test(header(req, 'content-type') ?? '')) {
-      return bandwidthError(415, 'unsupported-media-type', 'Content-Type must be application/json.');
-    }
-    let body: unknown;
-    try {
-      body = req.json();
-    } catch {
-      return bandwidthError(400, 'validation', 'The request body is not valid JSON.');
-    }
+    const read = jsonBody(req);
+    if (!read.ok) return read.answer;
+    const body = read.body;
     const state = (body as { state?: unknown } | null)?.state;
     if (state !== 'paused' && state !== 'recording') {
       return bandwidthError(400, 'validation', "'state' must be 'paused' or 'recording'.");
@@ -320,15 +314,9 @@ export class BandwidthSimulator extends Simulator {
   }
 
   private transcribe(req: SimRequest, r: StoredRecording): SimResponse {
-    if (!/application\/json/i.test(header(req, 'content-type') ?? '')) {
-      return bandwidthError(415, 'unsupported-media-type', 'Content-Type must be application/json.');
-    }
-    let body: unknown;
-    try {
-      body = req.json();
-    } catch {
-      return bandwidthError(400, 'validation', 'The request body is not valid JSON.');
-    }
+    const read = jsonBody(req);
+    if (!read.ok) return read.answer;
+    const body = read.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return bandwidthError(400, 'validation', 'The request body must be a TranscribeRecording object.');
     }
@@ -598,4 +586,16 @@ function seed(sim: BandwidthSimulator, accountId: string): void {
     hasMedia: false,
   });
   sim.startCall(accountId, SIM_ACTIVE_CALL_ID);
+}
+
+/** The JSON body of a write, or the 415/400 answer the API gives for a missing or broken one. */
+function jsonBody(req: SimRequest): { ok: true; body: unknown } | { ok: false; answer: SimResponse } {
+  if (!/application\/json/i.test(header(req, 'content-type') ?? '')) {
+    return { ok: false, answer: bandwidthError(415, 'unsupported-media-type', 'Content-Type must be application/json.') };
+  }
+  try {
+    return { ok: true, body: req.json() };
+  } catch {
+    return { ok: false, answer: bandwidthError(400, 'validation', 'The request body is not valid JSON.') };
+  }
 }
