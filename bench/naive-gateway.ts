@@ -169,7 +169,7 @@ export async function startNaiveGateway(options: NaiveGatewayOptions): Promise<N
           return {
             filesCount: info.filesCount ?? null,
             usedSpace: info.usedSpace ?? null,
-            usedBytes: m ? Number((m[1] ?? '0').replace(/,/g, '')) * (UNITS[(m[2] ?? 'B').toUpperCase()] ?? 1) : null,
+            usedBytes: m ? Math.round(Number((m[1] ?? '0').replace(/,/g, '')) * (UNITS[(m[2] ?? 'B').toUpperCase()] ?? 1)) : null,
           };
         },
       },
