@@ -64,7 +64,12 @@ export interface GatewayConfig {
   simulation: null | { reason: string };
   /** Base URL of each configured upstream; absent ones are "not configured". */
   endpoints: Partial<Record<UpstreamName, string>>;
-  redis: null | { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
+  redis:
+    | null
+    | { url: string }
+    | { clusterNodes: Array<{ host: string; port: number }> }
+    /** Redis Sentinel: the sentinels to ask, and the name of the master they watch. */
+    | { sentinels: Array<{ host: string; port: number }>; masterName: string };
   /** Key prefix of everything the gateway writes to the cache. */
   cachePrefix: string;
   apiKeys: string[];
@@ -227,6 +232,12 @@ const variables = {
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
     .pipe(z.array(hostPort).min(1, { message: 'must list at least one host:port' }))
     .optional(),
+  REDIS_SENTINELS: z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(hostPort).min(1, { message: 'must list at least one host:port' }))
+    .optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' }).default('mymaster'),
   CACHE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/, { message: 'letters, digits, : _ - only' }).default('gw'),
   GATEWAY_API_KEYS: z
     .string()
@@ -369,6 +380,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
   if (v.REDIS_URL && v.REDIS_CLUSTER_NODES) {
     throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
   }
+  if (v.REDIS_SENTINELS && (v.REDIS_URL || v.REDIS_CLUSTER_NODES)) {
+    throw new ConfigError('REDIS_SENTINELS', 'set one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS');
+  }
   if (Boolean(v.HUAWEI_AK) !== Boolean(v.HUAWEI_SK)) {
     throw new ConfigError(v.HUAWEI_AK ? 'HUAWEI_SK' : 'HUAWEI_AK', 'HUAWEI_AK and HUAWEI_SK go together');
   }
@@ -442,7 +456,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
               return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
             }),
           }
-        : null,
+        : v.REDIS_SENTINELS
+          ? {
+              sentinels: v.REDIS_SENTINELS.map((hp) => {
+                const i = hp.lastIndexOf(':');
+                return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+              }),
+              masterName: v.REDIS_SENTINEL_MASTER,
+            }
+          : null,
     cachePrefix: v.CACHE_PREFIX,
     apiKeys: v.GATEWAY_API_KEYS ?? [],
     huawei: {

@@ -2,7 +2,10 @@ import Redis, { Cluster, type RedisOptions, type ClusterOptions } from 'ioredis'
 import type { Cache, CacheHealth } from './cache';
 import type { Logger } from '../observability/logger';
 
-export type RedisTarget = { url: string } | { clusterNodes: Array<{ host: string; port: number }> };
+export type RedisTarget =
+  | { url: string }
+  | { clusterNodes: Array<{ host: string; port: number }> }
+  | { sentinels: Array<{ host: string; port: number }>; masterName: string };
 
 export interface RedisCacheOptions {
   target: RedisTarget;
@@ -16,7 +19,7 @@ export interface RedisCacheOptions {
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
- * Redis (single node or cluster) behind the {@link Cache} interface.
+ * Redis (single node, Sentinel-managed master, or cluster) behind the {@link Cache} interface.
  *
  * Redis down is never a failed query: the offline queue is off and commands have a short
  * timeout, so a missing Redis answers "miss" at once instead of queueing requests; ioredis
@@ -45,6 +48,10 @@ export class RedisCache implements Cache {
     if ('url' in options.target) {
       this.kind = 'redis';
       this.client = new Redis(options.target.url, common);
+    } else if ('sentinels' in options.target) {
+      // One master at a time, found through the sentinels (asked again after a failover).
+      this.kind = 'redis';
+      this.client = new Redis({ ...common, sentinels: options.target.sentinels, name: options.target.masterName });
     } else {
       this.kind = 'redis-cluster';
       const clusterOptions: ClusterOptions = {

@@ -21,8 +21,8 @@ import { Coalescer } from './coalescer';
  *    the hash of the upstream credential that fetched it, so nothing one caller fetched is ever
  *    served to a caller with another identity. Beside Redis, each process keeps the entries it
  *    has read, parsed and frozen (the hot layer, LRU-bounded): while they are fresh, one read of
- *    the scope's small version key replaces the read of every entry, so an invalidation by any
- *    process is still seen at once.
+ *    the scope's version key (and one entry, proof that Redis answered) replaces the read of
+ *    every entry, so an invalidation by any process is still seen at once.
  *
  * Stale-while-revalidate, per upstream: an entry past its TTL but within its upstream's stale
  * window is still served, and ONE background refresh replaces it (once per process by an
@@ -95,6 +95,8 @@ type Lookup<T> = { state: 'fresh' | 'stale'; value: T } | { state: 'miss' };
 interface HotEntry {
   /** Scope version the value was read under. */
   v: string;
+  /** This process's invalidation count of the scope when it was read. */
+  e: number;
   d: unknown;
   freshUntil: number;
 }
@@ -117,6 +119,12 @@ export class ResultCache {
   /** Hot layer: parsed fresh entries by cache key, oldest first (bounded). */
   private readonly hot: Map<string, HotEntry> | null;
   private readonly hotMax: number;
+  /**
+   * Invalidations this process made, per scope. Part of every in-process key beside the shared
+   * version: a read whose version lookup failed (Redis not answering) still never joins a call,
+   * nor takes a hot copy, from before this process's own mutation.
+   */
+  private readonly epochs = new Map<string, number>();
 
   constructor(
     private readonly cache: Cache,
@@ -172,7 +180,8 @@ export class ResultCache {
    */
   async loadMany<T>(scope: CacheScope, ids: readonly string[], options: LoadOptions, fetch: ResultFetch<T>): Promise<Array<T | Error>> {
     if (ids.length === 0) return [];
-    const { lookups, version } = await this.lookup<T>(scope, ids);
+    const { lookups, version, epoch } = await this.lookup<T>(scope, ids);
+    const flightVersion = `${version}/${epoch}`;
     const out = new Array<T | Error>(ids.length);
     const stale: string[] = [];
     const missingAt = new Map<string, number[]>();
@@ -188,18 +197,18 @@ export class ResultCache {
     this.count('hit', ids.length - stale.length - [...missingAt.values()].reduce((n, at) => n + at.length, 0));
     this.count('stale', stale.length);
     this.count('miss', missingAt.size);
-    if (stale.length) this.refreshInBackground(scope, version, [...new Set(stale)], options, fetch);
+    if (stale.length) this.refreshInBackground(scope, version, flightVersion, [...new Set(stale)], options, fetch);
 
     if (missingAt.size) {
       const idOf = new Map<string, string>();
       const keys = [...missingAt.keys()].map((id) => {
-        const key = this.flightKey(scope, version, id);
+        const key = this.flightKey(scope, flightVersion, id);
         idOf.set(key, id);
         return key;
       });
       const { values, shared } = await this.coalescer.loadMany(
         keys,
-        (batch, signal) => this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, version, id)),
+        (batch, signal) => this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, flightVersion, id)),
         options.signal,
         // Only while values are being cached anyway (TTL set, cache up): lingering never serves
         // what the shared cache would not, and with the cache down every request goes upstream.
@@ -228,6 +237,7 @@ export class ResultCache {
 
   /** Makes every cached entry of the scope stale (after a mutation). */
   async invalidate(scope: CacheScope): Promise<void> {
+    this.epochs.set(this.scopeKey(scope), this.epochOf(scope) + 1);
     await this.cache.increment(this.versionKey(scope));
   }
 
@@ -236,16 +246,20 @@ export class ResultCache {
     while (this.background.size) await Promise.all([...this.background]);
   }
 
-  private async lookup<T>(scope: CacheScope, ids: readonly string[]): Promise<{ lookups: Array<Lookup<T>>; version: string }> {
+  private async lookup<T>(scope: CacheScope, ids: readonly string[]): Promise<{ lookups: Array<Lookup<T>>; version: string; epoch: number }> {
     const keys = ids.map((id) => this.key(scope, id));
+    const epoch = this.epochOf(scope);
     if (this.hot && this.cache.health().state === 'up') {
       // Fast path: every entry is hot and fresh; one small read says none was invalidated.
       const now = this.now();
       const hits = keys.map((k) => this.hot?.get(k));
-      if (hits.every((h) => h !== undefined && h.freshUntil > now)) {
-        const version = (await this.cache.get(this.versionKey(scope))) ?? '0';
-        if (hits.every((h) => h?.v === version)) {
-          return { lookups: hits.map((h) => ({ state: 'fresh', value: (h as HotEntry).d as T })), version };
+      if (hits.length && hits.every((h) => h !== undefined && h.freshUntil > now)) {
+        // One entry rides along: if Redis answers it, the version beside it (same slot, same
+        // command) is real; a failed read answers nothing and falls through to the full read.
+        const [rawVersion, witness] = await this.cache.getMany([this.versionKey(scope), keys[0] as string]);
+        const version = rawVersion ?? '0';
+        if (witness !== undefined && hits.every((h) => h?.v === version && h.e === epoch)) {
+          return { lookups: hits.map((h) => ({ state: 'fresh', value: (h as HotEntry).d as T })), version, epoch };
         }
       }
     }
@@ -258,13 +272,21 @@ export class ResultCache {
         const stored = JSON.parse(r) as Stored<T>;
         if (stored.v !== version) return { state: 'miss' };
         const fresh = stored.f === undefined || stored.f > now;
-        if (fresh && stored.f !== undefined) this.remember(keys[i] as string, { v: version, d: deepFreeze(stored.d), freshUntil: stored.f });
+        if (fresh && stored.f !== undefined) this.remember(keys[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });
         return { state: fresh ? 'fresh' : 'stale', value: stored.d };
       } catch {
         return { state: 'miss' };
       }
     });
-    return { lookups, version };
+    return { lookups, version, epoch };
+  }
+
+  private scopeKey(scope: CacheScope): string {
+    return `${scope.namespace}\u0000${scope.identity}`;
+  }
+
+  private epochOf(scope: CacheScope): number {
+    return this.epochs.get(this.scopeKey(scope)) ?? 0;
   }
 
   private remember(key: string, entry: HotEntry): void {
@@ -299,10 +321,17 @@ export class ResultCache {
     return out;
   }
 
-  private refreshInBackground<T>(scope: CacheScope, version: string, ids: string[], options: LoadOptions, fetch: ResultFetch<T>): void {
-    const ours = ids.filter((id) => !this.refreshing.has(this.flightKey(scope, version, id)));
+  private refreshInBackground<T>(
+    scope: CacheScope,
+    version: string,
+    flightVersion: string,
+    ids: string[],
+    options: LoadOptions,
+    fetch: ResultFetch<T>,
+  ): void {
+    const ours = ids.filter((id) => !this.refreshing.has(this.flightKey(scope, flightVersion, id)));
     if (!ours.length) return;
-    for (const id of ours) this.refreshing.add(this.flightKey(scope, version, id));
+    for (const id of ours) this.refreshing.add(this.flightKey(scope, flightVersion, id));
     const lockMs = Math.max(1000, Math.min(options.ttlSeconds, this.staleSecondsOf(options.upstream)) * 1000);
     const owner = `${process.pid}:${this.now()}`;
     const run = (async () => {
@@ -314,16 +343,16 @@ export class ResultCache {
         if (!toRefresh.length) return;
         // The lock is left to expire: released early, a process that read the stale entry just
         // before our write could take it and refresh a second time.
-        const keys = toRefresh.map((id) => this.flightKey(scope, version, id));
+        const keys = toRefresh.map((id) => this.flightKey(scope, flightVersion, id));
         const idOf = new Map(toRefresh.map((id, i) => [keys[i] as string, id]));
         await this.coalescer.loadMany(keys, (batch, signal) =>
-          this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, version, id)),
+          this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, flightVersion, id)),
         );
         if (this.metrics) this.metrics.cacheLookups.inc({ layer: 'shared', result: 'refreshed' }, toRefresh.length);
       } catch (err) {
         this.options.logger?.debug({ namespace: scope.namespace, err: (err as Error).message }, 'background refresh failed: the stale value stays');
       } finally {
-        for (const id of ours) this.refreshing.delete(this.flightKey(scope, version, id));
+        for (const id of ours) this.refreshing.delete(this.flightKey(scope, flightVersion, id));
       }
     })();
     this.background.add(run);

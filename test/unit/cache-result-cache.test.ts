@@ -202,7 +202,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     /** A shared (Redis-like) cache: a MemoryCache that says it is Redis and counts reads. */
     function sharedCache(now: () => number) {
       const inner = new MemoryCache({ now });
-      const reads = { get: 0, getMany: 0 };
+      const reads = { get: 0, getMany: 0, keys: 0 };
       const cache: Cache = Object.assign(Object.create(inner) as MemoryCache, {
         kind: 'redis' as const,
         get: (key: string) => {
@@ -211,6 +211,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
         },
         getMany: (keys: readonly string[]) => {
           reads.getMany += 1;
+          reads.keys += keys.length;
           return inner.getMany(keys);
         },
       });
@@ -226,9 +227,10 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
       const load = () => here.loadMany<string>(scope, ['a', 'b'], { upstream: 'pipeline', ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
       expect(await load()).toEqual(['a@1', 'b@1']);
       expect(await load()).toEqual(['a@1', 'b@1']); // read from the shared cache, kept hot
-      reads.get = reads.getMany = 0;
+      reads.get = reads.getMany = reads.keys = 0;
       expect(await load()).toEqual(['a@1', 'b@1']);
-      expect(reads).toEqual({ get: 1, getMany: 0 });
+      // The version key and one entry (proof Redis answered), not every entry.
+      expect(reads).toEqual({ get: 0, getMany: 1, keys: 2 });
 
       upstream.change();
       await there.invalidate(scope);
@@ -237,10 +239,24 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
       // Past the TTL the hot copy is not used: the shared entry decides (stale, refreshed once).
       now += 11_000;
-      reads.get = reads.getMany = 0;
+      reads.get = reads.getMany = reads.keys = 0;
       expect(await load()).toEqual(['a@2', 'b@2']);
-      expect(reads.getMany).toBe(1);
+      expect(reads).toEqual({ get: 0, getMany: 1, keys: 3 });
       await here.idle();
+    });
+
+    it('a shared cache that fails to answer never lets the hot copy through unchecked', async () => {
+      const { cache } = sharedCache(Date.now);
+      const results = new ResultCache(cache, 'unit');
+      const upstream = fakeUpstream();
+      const load = () => results.loadMany<string>(scope, ['a'], { ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
+      await load();
+      await load(); // now hot
+      upstream.change();
+      await results.invalidate(scope);
+      // Redis stops answering (reads miss) while its health still says up: not served from the hot copy.
+      cache.getMany = async (keys: readonly string[]) => keys.map(() => undefined);
+      expect(await load()).toEqual(['a@2']);
     });
 
     it('hands out frozen values: a resolver that mutates a shared cached value fails loudly', async () => {
