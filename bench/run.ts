@@ -407,7 +407,7 @@ async function main(): Promise<void> {
         `- warm gateway, whole dashboard / raw upstream CPU ceiling (0 ms): ${ratio(warmRow.load.rps, rawCeiling.load.rps)} by req/s; ${ratio(rawCeiling.cpuMsPerOp, warmRow.cpuMsPerOp)} by CPU per operation`,
         `- warm gateway / raw upstream at ${options.latencyMs} ms: ${ratio(warmPipelines.load.rps, rawAtLatency.load.rps)} req/s (20 pipelines), ${ratio(warmRow.load.rps, rawAtLatency.load.rps)} (dashboard)`,
         `- warm gateway / naive baseline: ${ratio(warmRow.load.rps, naiveRow.load.rps)} req/s; cold gateway / naive: ${ratio(coldRow.load.rps, naiveRow.load.rps)} req/s`,
-        `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${fmt(total(coldSerial), 2)} (${callsText(coldSerial.callsPerOp)}), ` +
+        `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${callsText(coldSerial.callsPerOp)}, ` +
           `gateway cold under load ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
         `- p99 on a warm cache at moderate load (concurrency 2; no upstream call, so all of it is added by the gateway): ` +
           `${fmt(moderatePipelines.load.p99Ms, 2)} ms for 20 pipelines, ${fmt(moderate.load.p99Ms, 2)} ms for the dashboard (target ≤ 2 ms)`,
