@@ -359,6 +359,12 @@ async function main(): Promise<void> {
       { ...gql(warm.url, () => warmIds, pipelinesOnly), concurrency: 2, durationMs: moderateHalf },
       warm.child,
     );
+    // The floor of a loopback HTTP round trip on this machine: the gateway's /healthz, same concurrency.
+    const floor = await bench.scenario(
+      'gateway /healthz at moderate load (HTTP round-trip floor)',
+      { origin: warm.url, path: '/healthz', method: 'GET', concurrency: 2, durationMs: moderateHalf },
+      warm.child,
+    );
     await warm.child.stop({ type: 'stop' });
 
     // 3. Gateway, cold: no shared cache (TTL 0) and new pipeline ids on every request. Under
@@ -410,7 +416,8 @@ async function main(): Promise<void> {
         `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${callsText(coldSerial.callsPerOp)}, ` +
           `gateway cold under load ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
         `- p99 on a warm cache at moderate load (concurrency 2; no upstream call, so all of it is added by the gateway): ` +
-          `${fmt(moderatePipelines.load.p99Ms, 2)} ms for 20 pipelines, ${fmt(moderate.load.p99Ms, 2)} ms for the dashboard (target ≤ 2 ms)`,
+          `${fmt(moderatePipelines.load.p99Ms, 2)} ms for 20 pipelines, ${fmt(moderate.load.p99Ms, 2)} ms for the dashboard (target ≤ 2 ms); ` +
+          `the HTTP round trip alone (/healthz): p99 ${fmt(floor.load.p99Ms, 2)} ms`,
         `- load average after the run: ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')}`,
         ...(clusterRow ? [`- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`] : []),
         '',
