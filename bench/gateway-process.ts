@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     send({ type: 'ready', url, cache: gateway.services.cache.kind, domains });
   }
 
+  // The benchmark gone (crashed, interrupted): never outlive it.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (message: ToGateway) => {
     if (message.type === 'memory') {
       const m = process.memoryUsage();

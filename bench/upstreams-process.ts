@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const timer = setInterval(fold, 1000);
 
   const send = (message: FromUpstreams) => process.send?.(message);
+  // The benchmark gone (crashed, interrupted): never outlive it.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (message: ToUpstreams) => {
     switch (message.type) {
       case 'counts':
