@@ -3,6 +3,7 @@ import { cacheKey } from '../../src/cache/cache';
 import { startSimulators, type SimulatedUpstreams } from '../../src/simulators';
 import { startTestGateway, testPrefix, type TestGateway } from '../helpers/gateway';
 import { pipelineIds } from '../helpers/ids';
+import { eventually, readiness } from '../helpers/wait';
 
 const DASHBOARD = `query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { status runNumber } } }`;
 
@@ -55,6 +56,9 @@ describe('Redis Cluster: 3 gateways share one IAM token and one result cache, an
         }),
       );
     }
+    // Under load the cluster's slot discovery can outlast the gateway's start-up wait: the
+    // one-login claim is about gateways sharing a cache, so wait until all three have it.
+    for (const gw of gateways) await eventually(async () => (await readiness(gw.url)).body.cache.state === 'up', 20_000);
   }, 120_000);
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { startSimulators, type SimulatedUpstreams } from '../../src/simulators';
 import { startTestGateway, testPrefix, type TestGateway } from '../helpers/gateway';
 import { pipelineIds } from '../helpers/ids';
+import { eventually, readiness } from '../helpers/wait';
 
 const Q = `query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { status runNumber } } }`;
 
@@ -18,6 +19,9 @@ describe('Redis Sentinel: gateways share IAM token and cache through a Sentinel-
     for (let i = 0; i < 2; i++) {
       gateways.push(await startTestGateway({ sims, redis: false, env: { REDIS_SENTINELS: set.sentinelsVariable, CACHE_PREFIX: prefix } }));
     }
+    // On a loaded machine the Sentinel lookup can outlast the gateway's start-up wait; the
+    // single-login claim is about gateways that share a cache, so wait until both have it.
+    for (const gw of gateways) await eventually(async () => (await readiness(gw.url)).body.cache.state === 'up', 20_000);
   }, 90_000);
 
   afterAll(async () => {
