@@ -1,23 +1,10 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freeLoopbackPorts, privateRedisDir, RedisProcesses } from './redis-processes';
+
 
 const run = promisify(execFile);
-
-/** A free TCP port on loopback. */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ClusterNode {
   port: number;
@@ -41,25 +28,21 @@ export interface RedisClusterOptions {
  * process killed by {@link RedisCluster.stop}. Used by the cluster test and the benchmark; the
  * machine's shared Redis is never touched.
  */
-export class RedisCluster {
-  private readonly children = new Map<number, ChildProcess>();
-
+export class RedisCluster extends RedisProcesses {
   private constructor(
     readonly ports: number[],
-    private readonly dir: string,
+    dir: string,
     private readonly nodeTimeoutMs: number,
-  ) {}
+  ) {
+    super(dir, 'Redis Cluster');
+  }
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
     const replicas = options.replicasPerMaster ?? 1;
     const count = masters * (1 + replicas);
-    const ports: number[] = [];
-    while (ports.length < count) {
-      const p = await freeLoopbackPort();
-      if (!ports.includes(p)) ports.push(p);
-    }
-    const cluster = new RedisCluster(ports, mkdtempSync(path.join(os.tmpdir(), 'gw-cluster-')), options.nodeTimeoutMs ?? 1000);
+    const ports = await freeLoopbackPorts(count);
+    const cluster = new RedisCluster(ports, privateRedisDir('cluster'), options.nodeTimeoutMs ?? 1000);
     try {
       await Promise.all(ports.map((p) => cluster.spawnNode(p)));
       await run(
@@ -83,12 +66,6 @@ export class RedisCluster {
   /** `host:port,...` of every node, as REDIS_CLUSTER_NODES takes it. */
   get nodesVariable(): string {
     return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
-  }
-
-  /** Runs a redis-cli command against one node and answers its output. */
-  async cli(port: number, ...args: string[]): Promise<string> {
-    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5000 });
-    return stdout;
   }
 
   /** The cluster's topology as a live node sees it. */
@@ -139,21 +116,6 @@ export class RedisCluster {
     throw new Error(`no live master serves the slot of ${key}`);
   }
 
-  /** Waits until the master's replica has acknowledged every write so far. */
-  async waitReplicaInSync(masterPort: number): Promise<void> {
-    await this.waitFor(async () => Number((await this.cli(masterPort, 'wait', '1', '500')).trim()) >= 1, 10_000);
-  }
-
-  /** Kills one node as a crash would (SIGKILL). */
-  async kill(port: number): Promise<void> {
-    const child = this.children.get(port);
-    if (!child) return;
-    this.children.delete(port);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
   /** Waits until a live node reports `cluster_state:ok` and every slot served. */
   async waitUntilOk(timeoutMs = 30_000): Promise<void> {
     await this.waitFor(async () => {
@@ -165,16 +127,8 @@ export class RedisCluster {
     }, timeoutMs);
   }
 
-  /** Kills every node and removes the temp dir. Safe to call twice. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.children.keys()].map((p) => this.kill(p)));
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
   private async spawnNode(port: number): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
+    await this.spawnServer(port, [
         '--port', String(port),
         '--bind', '127.0.0.1',
         '--cluster-enabled', 'yes',
@@ -183,19 +137,6 @@ export class RedisCluster {
         '--dir', this.dir,
         '--save', '',
         '--appendonly', 'no',
-      ],
-      { stdio: 'ignore' },
-    );
-    this.children.set(port, child);
-    await this.waitFor(async () => (await this.cli(port, 'ping').catch(() => '')).trim() === 'PONG', 5000);
-  }
-
-  private async waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (await check()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Redis Cluster: condition not met in ${timeoutMs} ms`);
+    ]);
   }
 }

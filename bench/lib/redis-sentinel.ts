@@ -1,11 +1,6 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { freeLoopbackPort } from './redis-cluster';
-
-const run = promisify(execFile);
+import { freeLoopbackPorts, privateRedisDir, RedisProcesses } from './redis-processes';
 
 export interface RedisSentinelOptions {
   /** Name of the monitored master. Default `mymaster`. */
@@ -19,29 +14,24 @@ export interface RedisSentinelOptions {
  * each a `redis-server` on a free port with no persistence in a private temp dir; every process
  * is killed by {@link RedisSentinelSet.stop}. The machine's shared Redis is never touched.
  */
-export class RedisSentinelSet {
-  private readonly children = new Map<number, ChildProcess>();
-
+export class RedisSentinelSet extends RedisProcesses {
   private constructor(
     readonly masterName: string,
     readonly dataPorts: [number, number],
     readonly sentinelPort: number,
-    private readonly dir: string,
-  ) {}
+    dir: string,
+  ) {
+    super(dir, 'Redis Sentinel');
+  }
 
   static async start(options: RedisSentinelOptions = {}): Promise<RedisSentinelSet> {
-    const ports: number[] = [];
-    while (ports.length < 3) {
-      const p = await freeLoopbackPort();
-      if (!ports.includes(p)) ports.push(p);
-    }
-    const [master, replica, sentinel] = ports as [number, number, number];
+    const [master, replica, sentinel] = (await freeLoopbackPorts(3)) as [number, number, number];
     const name = options.masterName ?? 'mymaster';
-    const set = new RedisSentinelSet(name, [master, replica], sentinel, mkdtempSync(path.join(os.tmpdir(), 'gw-sentinel-')));
+    const set = new RedisSentinelSet(name, [master, replica], sentinel, privateRedisDir('sentinel'));
     try {
       const data = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', set.dir];
-      await set.spawn(master, ['--port', String(master), ...data]);
-      await set.spawn(replica, ['--port', String(replica), ...data, '--replicaof', '127.0.0.1', String(master)]);
+      await set.spawnServer(master, ['--port', String(master), ...data]);
+      await set.spawnServer(replica, ['--port', String(replica), ...data, '--replicaof', '127.0.0.1', String(master)]);
       const conf = path.join(set.dir, 'sentinel.conf');
       writeFileSync(
         conf,
@@ -56,7 +46,7 @@ export class RedisSentinelSet {
           '',
         ].join('\n'),
       );
-      await set.spawn(sentinel, [conf, '--sentinel']);
+      await set.spawnServer(sentinel, [conf, '--sentinel']);
       await set.waitFor(async () => /master_link_status:up/.test(await set.cli(replica, 'info', 'replication')), 15_000);
       // The sentinel learns the replica from the master's INFO within a few seconds.
       await set.waitFor(async () => /127\.0\.0\.1/.test(await set.cli(sentinel, 'sentinel', 'replicas', name)), 20_000);
@@ -72,54 +62,15 @@ export class RedisSentinelSet {
     return `127.0.0.1:${this.sentinelPort}`;
   }
 
-  async cli(port: number, ...args: string[]): Promise<string> {
-    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5000 });
-    return stdout;
-  }
-
   /** The port of the current master, as the sentinel sees it. */
   async masterPort(): Promise<number> {
     const lines = (await this.cli(this.sentinelPort, 'sentinel', 'get-master-addr-by-name', this.masterName)).trim().split('\n');
     return Number(lines[1]);
   }
 
-  /** Waits until the master's replica has acknowledged every write so far. */
-  async waitReplicaInSync(masterPort: number): Promise<void> {
-    await this.waitFor(async () => Number((await this.cli(masterPort, 'wait', '1', '500')).trim()) >= 1, 10_000);
-  }
-
-  /** Kills one node as a crash would (SIGKILL). */
-  async kill(port: number): Promise<void> {
-    const child = this.children.get(port);
-    if (!child) return;
-    this.children.delete(port);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
   /** Waits until the sentinel has promoted another node than `oldMaster`. */
   async waitFailover(oldMaster: number, timeoutMs = 30_000): Promise<number> {
     await this.waitFor(async () => (await this.masterPort().catch(() => oldMaster)) !== oldMaster, timeoutMs);
     return this.masterPort();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([...this.children.keys()].map((p) => this.kill(p)));
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private async spawn(port: number, args: string[]): Promise<void> {
-    this.children.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
-    await this.waitFor(async () => (await this.cli(port, 'ping').catch(() => '')).trim() === 'PONG', 5000);
-  }
-
-  private async waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (await check().catch(() => false)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Redis Sentinel: condition not met in ${timeoutMs} ms`);
   }
 }

@@ -1,17 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { freeLoopbackPort } from '../../bench/lib/redis-processes';
 
 /** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 async function waitForPort(port: number, up: boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
