@@ -1,13 +1,12 @@
-import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { ArtifactFormat, MutationResult, Resolvers } from '../generated/graphql';
 import type { GatewayContext } from '../context';
 import { requireApi } from '../context';
 import { badUserInput } from '../errors';
-import { reportLeftOutRow } from '../plugins/left-out-rows';
 import { createArtifactCommands, type ArtifactCommands, type RepositoryChange, type RepositoryRef } from '../upstreams/artifact/commands';
 import type { Page, SearchPageKey } from '../upstreams/artifact/loaders';
-import { upstreamFormat, type LeftOutRow, type RepositoryModel } from '../upstreams/artifact/mapping';
-import { encodeCursor, pageWindow, upstreamPagesFor, type PageWindow } from './connection';
+import { upstreamFormat, type RepositoryModel } from '../upstreams/artifact/mapping';
+import { pageWindow, positionedConnection, reportLeftOut, upstreamPagesFor, type LeftOutRow, type PageWindow, type PositionedRows } from './connection';
 import * as input from './artifact-inputs';
 
 /** What a `RepositoryMutationResult` resolves from: the answer, and where to read the repository. */
@@ -23,14 +22,13 @@ const PAGING = { defaultFirst: 20, maxFirst: 100 };
 /** Largest page the gateway asks the upstream for. */
 const MAX_UPSTREAM_PAGE = 100;
 
-/** The rows of a window of an offset-paged list, read page by page. */
-interface WindowRead<T> {
+/**
+ * The rows of a window of an offset-paged list, read page by page. The total, for lists without
+ * one upstream, is known only once a short page was seen (`more` tells whether rows may follow).
+ */
+interface WindowRead<T> extends PositionedRows<T> {
   rows: Array<{ position: number; node: T }>;
   leftOut: LeftOutRow[];
-  /** Upstream total; for lists without one, known only once a short page was seen. */
-  total: number | null;
-  /** Whether rows may follow the window (used where the total is unknown). */
-  more: boolean;
 }
 
 /**
@@ -56,37 +54,6 @@ async function readWindow<T>(window: PageWindow, page: (pageNo: number, pageSize
   };
 }
 
-/**
- * A Relay connection whose cursors are the rows' upstream positions. `toConnection` numbers the
- * nodes it is given; here a row left out keeps its position free, so the next page starts
- * after the window and nothing is skipped or served twice.
- */
-function positionedConnection<T>(read: WindowRead<T>, window: PageWindow) {
-  const edges = read.rows.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
-  return {
-    edges,
-    nodes: edges.map((e) => e.node),
-    pageInfo: {
-      hasNextPage: read.more,
-      hasPreviousPage: window.offset > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    totalCount: read.total,
-  };
-}
-
-/** Rows left out of a list the answer still carries: one error each, at the list's path. */
-function reportLeftOut(ctx: GatewayContext, info: GraphQLResolveInfo, leftOut: readonly LeftOutRow[], what: string): void {
-  for (const row of leftOut) {
-    reportLeftOutRow(ctx, {
-      message: `A ${what} (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: artifact sent a row the gateway cannot read (${row.reason})`,
-      path: responsePathAsArray(info.path),
-      extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'artifact' },
-    });
-  }
-}
-
 /** searchArtifacts and artifactsByChecksum: the same coordinated search, by name or by checksum. */
 async function searchConnection(
   ctx: GatewayContext,
@@ -103,7 +70,7 @@ async function searchConnection(
   const loaders = ctx.loaders.artifact;
   const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
   if (!read) return null;
-  reportLeftOut(ctx, info, read.leftOut, 'search hit');
+  reportLeftOut(ctx, info, read.leftOut, 'search hit', 'artifact');
   return positionedConnection(read, window);
 }
 
@@ -156,13 +123,13 @@ export const artifactResolvers: Resolvers = {
       const loaders = ctx.loaders.artifact;
       const read = await readWindow(window, (pageNo, pageSize) => loaders.repositoryPage.load({ ...base, pageNo, pageSize }));
       if (!read) return null;
-      reportLeftOut(ctx, info, read.leftOut, 'repository');
+      reportLeftOut(ctx, info, read.leftOut, 'repository', 'artifact');
       return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
     },
 
     async projectRepositories(_root, { projectId }, ctx, info) {
       const mapped = await ctx.loaders.artifact.projectRepositories.load(input.projectOf(ctx, projectId));
-      reportLeftOut(ctx, info, mapped.leftOut, 'repository');
+      reportLeftOut(ctx, info, mapped.leftOut, 'repository', 'artifact');
       return mapped.rows.map((r) => r.node);
     },
 
@@ -209,7 +176,7 @@ export const artifactResolvers: Resolvers = {
       };
       const mapped = await ctx.loaders.artifact.storageTrend.load(key);
       if (!mapped) return null;
-      reportLeftOut(ctx, info, mapped.leftOut, 'storage snapshot');
+      reportLeftOut(ctx, info, mapped.leftOut, 'storage snapshot', 'artifact');
       return mapped.rows.map((r) => r.node);
     },
 
@@ -223,7 +190,7 @@ export const artifactResolvers: Resolvers = {
       const loaders = ctx.loaders.artifact;
       const read = await readWindow(window, (pageNo, pageSize) => loaders.auditPage.load({ ...base, pageNo, pageSize }));
       if (!read) return null;
-      reportLeftOut(ctx, info, read.leftOut, 'audit log entry');
+      reportLeftOut(ctx, info, read.leftOut, 'audit log entry', 'artifact');
       return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
     },
 
@@ -233,7 +200,7 @@ export const artifactResolvers: Resolvers = {
       const loaders = ctx.loaders.artifact;
       const read = await readWindow(window, (pageNo, pageSize) => loaders.followedPage.load({ projectId: project, pageNo, pageSize }));
       if (!read) return null;
-      reportLeftOut(ctx, info, read.leftOut, 'followed artifact');
+      reportLeftOut(ctx, info, read.leftOut, 'followed artifact', 'artifact');
       return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
     },
 
@@ -245,7 +212,7 @@ export const artifactResolvers: Resolvers = {
         includeDefault: includeDefault ?? undefined,
         ids: ids?.length ? input.idList(ids, 'ids', (id) => input.repositoryId(id, 'ids')) : undefined,
       });
-      reportLeftOut(ctx, info, mapped.leftOut, 'Maven repository');
+      reportLeftOut(ctx, info, mapped.leftOut, 'Maven repository', 'artifact');
       return mapped.rows.map((r) => r.node);
     },
   },
@@ -330,7 +297,7 @@ export const artifactResolvers: Resolvers = {
 
   FileTree: {
     children(parent, _args, ctx, info) {
-      reportLeftOut(ctx, info, parent.children.leftOut, 'file tree node');
+      reportLeftOut(ctx, info, parent.children.leftOut, 'file tree node', 'artifact');
       return parent.children.rows.map((r) => r.node);
     },
   },

@@ -1,4 +1,7 @@
+import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import type { UpstreamName } from '../config';
 import { badUserInput } from '../errors';
+import { reportLeftOutRow } from '../plugins/left-out-rows';
 
 /**
  * Relay connections over offset-paged upstreams. A cursor is an opaque, versioned encoding of
@@ -74,4 +77,59 @@ export function toConnection<T>(items: readonly T[], window: PageWindow, totalCo
     },
     totalCount,
   };
+}
+
+/** A row of an upstream list the gateway cannot read: left out of the list, reported with why. */
+export interface LeftOutRow {
+  /** Absolute position of the row in the upstream's ordering. */
+  position: number;
+  /** The row's id where it had a readable one. */
+  id: string | null;
+  reason: string;
+}
+
+/** The readable rows of a window, at their upstream positions. */
+export interface PositionedRows<T, Total extends number | null = number | null> {
+  rows: ReadonlyArray<{ position: number; node: T }>;
+  /** Upstream total (left-out rows included); null where the upstream gives none. */
+  total: Total;
+  /** Whether rows may follow the window. */
+  more: boolean;
+}
+
+/**
+ * A Relay connection whose cursors are the rows' upstream positions. `toConnection` numbers the
+ * nodes it is given; here a row left out keeps its position free, so the next page starts
+ * after the last row served and nothing is skipped or served twice.
+ */
+export function positionedConnection<T, Total extends number | null>(
+  read: PositionedRows<T, Total>,
+  window: PageWindow,
+): Omit<Connection<T>, 'totalCount'> & { totalCount: Total } {
+  const edges = read.rows.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage: read.more,
+      hasPreviousPage: window.offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount: read.total,
+  };
+}
+
+/**
+ * Rows left out of a list the answer still carries (its items are non-null, so one cannot be
+ * nulled alone): one UPSTREAM_BAD_RESPONSE error each, at the list's path.
+ */
+export function reportLeftOut(context: object, info: GraphQLResolveInfo, leftOut: readonly LeftOutRow[], what: string, upstream: UpstreamName): void {
+  for (const row of leftOut) {
+    reportLeftOutRow(context, {
+      message: `A ${what} (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: ${upstream} sent a row the gateway cannot read (${row.reason})`,
+      path: responsePathAsArray(info.path),
+      extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream },
+    });
+  }
 }

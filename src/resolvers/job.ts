@@ -2,7 +2,7 @@ import type { JobFilter, Resolvers } from '../generated/graphql';
 import { badUserInput } from '../errors';
 import type { ComestriJobQuery } from '../upstreams/comestri/client';
 import { comestriTime } from '../upstreams/comestri/mapping';
-import { pageWindow, toConnection } from './connection';
+import { pageWindow, positionedConnection, reportLeftOut } from './connection';
 
 /** `first` when absent, and the most `jobs` answers at once (documented in schema/job.graphql). */
 export const JOBS_DEFAULT_FIRST = 20;
@@ -53,12 +53,14 @@ export function jobQueryOf(filter: JobFilter | null | undefined): ComestriJobQue
 
 export const jobResolvers: Resolvers = {
   Query: {
-    async jobs(_root, { filter, first, after }, ctx) {
+    async jobs(_root, { filter, first, after }, ctx, info) {
       const query = jobQueryOf(filter);
       const window = pageWindow(first, after, { defaultFirst: JOBS_DEFAULT_FIRST, maxFirst: JOBS_MAX_FIRST });
-      // Edges and nodes are non-null: a row the gateway cannot read fails the whole field (loaders.ts).
-      const { items, totalCount } = await ctx.loaders.comestri.window(query, window);
-      return toConnection(items, window, totalCount);
+      // Edges and nodes are non-null: a row the gateway cannot read is left out (its position
+      // stays free, totalCount stays the upstream's) and reported at this field's path.
+      const read = await ctx.loaders.comestri.window(query, window);
+      reportLeftOut(ctx, info, read.leftOut, 'job', 'comestri');
+      return positionedConnection(read, window);
     },
     async job(_root, { id }, ctx) {
       checkJobId(id, 'id');

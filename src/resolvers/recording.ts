@@ -1,15 +1,13 @@
-import { responsePathAsArray } from 'graphql';
 import type { MutationResolvers, RecordingFilter, Resolvers, TranscriptionRequestInput } from '../generated/graphql';
 import { badUserInput, toGraphQLError } from '../errors';
 import { requireApi, type GatewayContext } from '../context';
 import { mediaLinkSignerFor, mediaPath } from '../media/media-links';
-import { reportLeftOutRow } from '../plugins/left-out-rows';
 import type { RecordingKey, RecordingListFilter, TranscribeRecordingBody } from '../upstreams/bandwidth/client';
 import { bandwidthCredentials } from '../upstreams/bandwidth/credentials';
 import { idProblem, normaliseE164, type IdKind } from '../upstreams/bandwidth/ids';
 import { recordingScopes, type LeftOutRecording, type RecordingList } from '../upstreams/bandwidth/loaders';
 import type { RecordingModel } from '../upstreams/bandwidth/mapping';
-import { encodeCursor, pageWindow, type Connection, type PageWindow } from './connection';
+import { pageWindow, positionedConnection, reportLeftOut, type Connection, type PageWindow } from './connection';
 
 const PAGE = { defaultFirst: 100, maxFirst: 1000 };
 
@@ -25,19 +23,8 @@ function recordingsWindow(list: RecordingList, window: PageWindow): { connection
   const more = candidates.length > taken.length;
   const last = taken[taken.length - 1];
   const through = window.limit === 0 ? window.offset - 1 : more && last ? last.position : list.total - 1;
-  const edges = taken.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
   return {
-    connection: {
-      edges,
-      nodes: edges.map((e) => e.node),
-      pageInfo: {
-        hasNextPage: more,
-        hasPreviousPage: window.offset > 0,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-      totalCount: list.total,
-    },
+    connection: positionedConnection({ rows: taken, total: list.total, more }, window),
     leftOut: list.leftOut.filter((r) => r.position >= window.offset && r.position <= through),
   };
 }
@@ -191,13 +178,7 @@ export const recordingResolvers: Resolvers = {
       const window = pageWindow(first, after, PAGE);
       const list = unwrap(await ctx.loaders.bandwidth.accountRecordings.load({ accountId: account, filter: checked }));
       const { connection, leftOut } = recordingsWindow(list, window);
-      for (const row of leftOut) {
-        reportLeftOutRow(ctx, {
-          message: `A recording (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: bandwidth sent a row the gateway cannot read (${row.reason})`,
-          path: responsePathAsArray(info.path),
-          extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'bandwidth' },
-        });
-      }
+      reportLeftOut(ctx, info, leftOut, 'recording', 'bandwidth');
       return { ...connection, capped: list.capped };
     },
     async callRecordings(_root, { accountId, callId }, ctx) {

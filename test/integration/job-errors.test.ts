@@ -50,16 +50,52 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
     expect(Date.now() - started).toBeLessThan(900);
   });
 
-  it('a row the gateway cannot read fails the connection (its edges are non-null) with UPSTREAM_BAD_RESPONSE', async () => {
+  it('a row the gateway cannot read is left out of jobs with one UPSTREAM_BAD_RESPONSE at ["jobs"]; the other jobs, totalCount and paging are unchanged', async () => {
     const rows = gw.sims.comestri.listed();
-    gw.sims.comestri.setJobs([...rows, { id: 100000, status: ['not', 'a', 'string'] }]);
+    const bad = rows[2]!;
+    gw.sims.comestri.setJobs(rows.map((r) => (r === bad ? { ...r, status: ['not', 'a', 'string'] } : r)));
+    // A filter of its own, so no other test shares these cached pages.
+    const PAGE = `query($first: Int, $after: String) {
+      gatewayInfo { simulated }
+      jobs(first: $first, after: $after, filter: { createdTo: "2099-01-01T00:00:00Z" }) {
+        totalCount edges { cursor node { id } } nodes { id } pageInfo { hasNextPage endCursor }
+      }
+    }`;
+    const cursor = (position: number) => Buffer.from(`gw1:${position}`).toString('base64url');
+    const good = rows.filter((r) => r !== bad).map((r) => String(r.id));
     try {
-      const res = await gw.query(`{ gatewayInfo { simulated } jobs(first: 2) { nodes { id } } }`);
-      expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, jobs: null });
-      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' });
-      // Pages without it still answer.
-      const later = await gw.query(`{ jobs(first: 2, after: "${Buffer.from('gw1:1').toString('base64url')}") { nodes { id } } }`);
-      expect(later.body.errors).toBeUndefined();
+      const res = await gw.query(PAGE, { first: 5 });
+      expect(res.body.data?.gatewayInfo).toEqual({ simulated: true });
+      const jobs = res.body.data?.jobs as { totalCount: number; edges: Array<{ cursor: string; node: { id: string } }>; nodes: Array<{ id: string }> };
+      expect(jobs.nodes.map((n) => n.id)).toEqual(good.slice(0, 4));
+      expect(jobs.nodes.map((n) => n.id)).not.toContain(String(bad.id));
+      expect(jobs.edges.map((e) => e.cursor)).toEqual([0, 1, 3, 4].map(cursor));
+      expect(jobs.totalCount).toBe(rows.length);
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors?.[0]).toMatchObject({ path: ['jobs'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' } });
+      expect(res.body.errors?.[0]?.message).toContain(`position 2, ${bad.id}`);
+
+      // Paging across it, two at a time: every other job once, in order; one error, on the page that held it.
+      const ids: string[] = [];
+      const errors: unknown[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 3; i += 1) {
+        const page = await gw.query(PAGE, { first: 2, after });
+        const conn = page.body.data?.jobs as { totalCount: number; nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+        expect(conn.totalCount).toBe(rows.length);
+        expect(conn.pageInfo.hasNextPage).toBe(true);
+        ids.push(...conn.nodes.map((n) => n.id));
+        errors.push(...(page.body.errors ?? []));
+        after = conn.pageInfo.endCursor;
+      }
+      expect(ids).toEqual(good.slice(0, 5));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ path: ['jobs'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' } });
+
+      // job(id) of that row is still null with the error, at its own path.
+      const one = await gw.query(`{ job(id: "${bad.id}") { id } }`);
+      expect(one.body.data).toEqual({ job: null });
+      expect(one.body.errors?.[0]).toMatchObject({ path: ['job'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' } });
     } finally {
       gw.sims.comestri.setJobs(rows);
     }

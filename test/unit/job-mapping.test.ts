@@ -59,12 +59,15 @@ describe('Comestri job mapping', () => {
     expect((mapped as Error).message).toContain('unreadable job at id');
   });
 
-  it('takes the page size the upstream says it used, and keeps a bad row as an error beside the good ones', () => {
-    const page = mapJobPage({ page: 2, per_page: 10, total_pages: 3, total_entries: 25, entries: [SEED_COMESTRI_JOB, 'garbage'] }, { page: 2, perPage: 50 }, 'Z');
+  it('takes the page size the upstream says it used, and keeps a bad row in its place as a plain (cacheable) marker', () => {
+    const entries = [SEED_COMESTRI_JOB, 'garbage', { id: 431, status: ['not', 'a', 'string'] }];
+    const page = mapJobPage({ page: 2, per_page: 10, total_pages: 3, total_entries: 25, entries }, { page: 2, perPage: 50 }, 'Z');
     expect(page).toMatchObject({ page: 2, perPage: 10, totalEntries: 25 });
     const jobs = (page as { jobs: unknown[] }).jobs;
     expect(jobs[0]).toMatchObject({ id: '429', createdAt: '2016-05-30T04:55:57.316Z' });
-    expect(jobs[1]).toBeInstanceOf(UpstreamBadResponseError);
+    expect(jobs[1]).toEqual({ unreadable: 'unreadable job at entry' });
+    expect(jobs[2]).toEqual({ unreadable: 'unreadable job at status', id: '431' });
+    expect(JSON.parse(JSON.stringify(page))).toEqual(page);
     expect(mapJobPage({ entries: [] }, { page: 1, perPage: 50 }, 'Z')).toBeInstanceOf(UpstreamBadResponseError);
   });
 

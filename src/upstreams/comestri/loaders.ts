@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
 import type { Job } from '../../generated/graphql';
 import type { ResultCache } from '../../cache/result-cache';
-import { UpstreamHttpError } from '../../errors';
+import { UpstreamBadResponseError, UpstreamHttpError } from '../../errors';
 import type { Metrics } from '../../observability/metrics';
-import type { PageWindow } from '../../resolvers/connection';
+import type { LeftOutRow, PageWindow, PositionedRows } from '../../resolvers/connection';
 import type { ComestriCredentials } from './auth';
 import type { ComestriClient, ComestriJobQuery } from './client';
-import { mapJobPage, type JobPage } from './mapping';
+import { isUnreadableJob, mapJobPage, type JobPage } from './mapping';
 import { planJobPages } from './paging';
 
 export interface ComestriLoaderDeps {
@@ -27,13 +27,13 @@ export interface JobPageKey {
   perPage: number;
 }
 
-/** A page whose every row was read (what the shared cache holds). */
-export type ReadablePage = Omit<JobPage, 'jobs'> & { jobs: Job[] };
-
-/** The jobs at a window's offsets, in order. */
-export interface JobWindow {
-  items: Job[];
-  totalCount: number;
+/**
+ * The jobs at a window's offsets, in order, with their positions; the entries there the gateway
+ * cannot read are left out (to report); `total` is the upstream's, left-out entries included.
+ */
+export interface JobWindow extends PositionedRows<Job, number> {
+  rows: Array<{ position: number; node: Job }>;
+  leftOut: LeftOutRow[];
 }
 
 /** Filters in a fixed order, so equal queries share one loader and cache key. */
@@ -47,15 +47,15 @@ function queryKey(query: ComestriJobQuery): string {
  * asking for the same page or job cost one call), serve the shared cache for this account, and
  * turn absolute-offset windows into page calls.
  *
- * A page with a row the gateway cannot read answers that row's error (never cached): a
- * connection's edges are non-null, so such a row can only fail the field that needs it.
+ * A row the gateway cannot read stays in its page as a plain marker (pages are cached as JSON):
+ * a window leaves it out and reports it, `job(id)` answers its error.
  */
 export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: ComestriCredentials, signal?: AbortSignal) {
   const scope = { namespace: 'comestri-jobs', identity: credentials.identity };
   const cacheIdOf = (k: JobPageKey) => `page:${k.perPage}:${k.page}:${queryKey(k.query)}`;
 
-  /** One upstream call for one page; a page with a row the gateway cannot read is that row's error. */
-  async function fetchPage(key: JobPageKey, callSignal: AbortSignal): Promise<ReadablePage | Error> {
+  /** One upstream call for one page; only an unreadable envelope is an error. */
+  async function fetchPage(key: JobPageKey, callSignal: AbortSignal): Promise<JobPage | Error> {
     let body: unknown;
     try {
       body = await deps.client.listJobs(key, credentials, callSignal);
@@ -66,30 +66,23 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
       }
       return toError(err);
     }
-    const page = mapJobPage(body, key, deps.timezone);
-    if (page instanceof Error) return page;
-    const jobs: Job[] = [];
-    for (const j of page.jobs) {
-      if (j instanceof Error) return j;
-      jobs.push(j);
-    }
-    return { ...page, jobs };
+    return mapJobPage(body, key, deps.timezone);
   }
 
   /**
    * Pages, through the shared cache (stale-while-revalidate for Comestri) with identical
    * in-flight reads of concurrent requests for this account coalesced into one call.
    */
-  const page = new DataLoader<JobPageKey, ReadablePage, string>(
+  const page = new DataLoader<JobPageKey, JobPage, string>(
     async (keys) => {
       deps.metrics.batchSize.observe({ loader: 'comestri.page' }, keys.length);
       const byCacheId = new Map(keys.map((k) => [cacheIdOf(k), k]));
-      return deps.results.loadMany<ReadablePage>(
+      return deps.results.loadMany<JobPage>(
         scope,
         keys.map(cacheIdOf),
         { upstream: 'comestri', ttlSeconds: deps.ttlSeconds, signal },
         async (ids, callSignal) => {
-          const out = new Map<string, ReadablePage | Error>();
+          const out = new Map<string, JobPage | Error>();
           await Promise.all(
             ids.map(async (id) => {
               const key = byCacheId.get(id);
@@ -103,18 +96,27 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
     { cacheKeyFn: cacheIdOf },
   );
 
-  /** `null`: no job has that id. The upstream has no show call: this is the list filtered by id. */
+  /**
+   * `null`: no job has that id. The upstream has no show call: this is the list filtered by id.
+   * An entry of that id the gateway cannot read (or one with no readable id, which the filter
+   * answered for it) is UPSTREAM_BAD_RESPONSE for this lookup.
+   */
   const job = new DataLoader<string, Job | null, string>(async (ids) => {
     deps.metrics.batchSize.observe({ loader: 'comestri.job' }, ids.length);
     const pages = await page.loadMany(ids.map((id) => ({ query: { id }, page: 1, perPage: 1 })));
-    return pages.map((p, i) => (p instanceof Error ? p : (p.jobs.find((j) => j.id === ids[i]) ?? null)));
+    return pages.map((p, i) => {
+      if (p instanceof Error) return p;
+      const hit = p.jobs.find((j) => j.id === ids[i]) ?? p.jobs.find((j) => isUnreadableJob(j) && j.id === undefined);
+      if (hit && isUnreadableJob(hit)) return new UpstreamBadResponseError('comestri', hit.unreadable);
+      return hit ?? null;
+    });
   });
 
-  async function loadPages(query: ComestriJobQuery, pages: number[], perPage: number): Promise<ReadablePage[]> {
+  async function loadPages(query: ComestriJobQuery, pages: number[], perPage: number): Promise<JobPage[]> {
     const answers = await page.loadMany(pages.map((n) => ({ query, page: n, perPage })));
     const failed = answers.find((a): a is Error => a instanceof Error);
     if (failed) throw failed;
-    return answers as ReadablePage[];
+    return answers as JobPage[];
   }
 
   /**
@@ -131,16 +133,18 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
       plan = planJobPages(wanted, served);
       pages = await loadPages(query, plan.pages, plan.perPage);
     }
-    const byOffset = new Map<number, Job>();
-    for (const p of pages) p.jobs.forEach((j, i) => byOffset.set((p.page - 1) * p.perPage + i, j));
-    const totalCount = pages[pages.length - 1]?.totalEntries ?? 0;
-    const items: Job[] = [];
-    for (let offset = wanted.offset; offset < wanted.offset + wanted.limit; offset += 1) {
-      const item = byOffset.get(offset);
-      if (item === undefined) break;
-      items.push(item);
+    const end = wanted.offset + wanted.limit;
+    const total = pages[pages.length - 1]?.totalEntries ?? 0;
+    const read: JobWindow = { rows: [], leftOut: [], total, more: end < total };
+    for (const p of pages) {
+      p.jobs.forEach((j, i) => {
+        const position = (p.page - 1) * p.perPage + i;
+        if (position < wanted.offset || position >= end) return;
+        if (isUnreadableJob(j)) read.leftOut.push({ position, id: j.id ?? null, reason: j.unreadable });
+        else read.rows.push({ position, node: j });
+      });
     }
-    return { items, totalCount };
+    return read;
   }
 
   return { page, job, window };

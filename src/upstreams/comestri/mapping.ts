@@ -36,6 +36,19 @@ const PageBody = z.object({
   entries: z.array(z.unknown()),
 });
 
+/**
+ * An entry the gateway cannot read, kept in its page as plain data (pages are cached as JSON):
+ * why, and the entry's id when that much was readable.
+ */
+export interface UnreadableJob {
+  unreadable: string;
+  id?: string;
+}
+
+export function isUnreadableJob(row: Job | UnreadableJob): row is UnreadableJob {
+  return 'unreadable' in row;
+}
+
 /** One upstream page, mapped. */
 export interface JobPage {
   /** Page number the upstream says it served (the one asked for when it does not say). */
@@ -43,7 +56,8 @@ export interface JobPage {
   /** Page size the upstream says it used: less than asked when it clamps `per_page`. */
   perPage: number;
   totalEntries: number;
-  jobs: Array<Job | UpstreamBadResponseError>;
+  /** In the upstream's order; an entry that cannot be read stays in its place as a marker. */
+  jobs: Array<Job | UnreadableJob>;
 }
 
 /** `request_received` → REQUEST_RECEIVED; anything the contract does not know → UNKNOWN. */
@@ -94,6 +108,13 @@ export function mapJob(body: unknown, zone: string): Job | UpstreamBadResponseEr
   };
 }
 
+/** The marker of an entry `mapJob` could not read, with the entry's id if it has a usable one. */
+function unreadableJob(body: unknown, error: UpstreamBadResponseError): UnreadableJob {
+  const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
+  const readableId = (typeof id === 'number' && Number.isInteger(id)) || (typeof id === 'string' && id.trim() !== '') ? String(id).trim() : undefined;
+  return readableId === undefined ? { unreadable: error.detail } : { unreadable: error.detail, id: readableId };
+}
+
 /** Maps a page answer; the envelope must be readable, rows fail one by one. */
 export function mapJobPage(body: unknown, asked: { page: number; perPage: number }, zone: string): JobPage | UpstreamBadResponseError {
   const parsed = PageBody.safeParse(body);
@@ -106,7 +127,10 @@ export function mapJobPage(body: unknown, asked: { page: number; perPage: number
     page: p.page && p.page > 0 ? Math.trunc(p.page) : asked.page,
     perPage,
     totalEntries: Math.max(0, Math.trunc(p.total_entries)),
-    jobs: p.entries.map((row) => mapJob(row, zone)),
+    jobs: p.entries.map((row) => {
+      const job = mapJob(row, zone);
+      return job instanceof UpstreamBadResponseError ? unreadableJob(row, job) : job;
+    }),
   };
 }
 
