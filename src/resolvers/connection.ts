@@ -95,6 +95,8 @@ export interface PositionedRows<T, Total extends number | null = number | null> 
   total: Total;
   /** Whether rows may follow the window. */
   more: boolean;
+  /** Rows of the window left out (unreadable): their positions still count as read. */
+  leftOut?: readonly LeftOutRow[];
 }
 
 /**
@@ -107,6 +109,10 @@ export function positionedConnection<T, Total extends number | null>(
   window: PageWindow,
 ): Omit<Connection<T>, 'totalCount'> & { totalCount: Total } {
   const edges = read.rows.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
+  // The end cursor is the last position the window consumed, served or left out: a window whose
+  // every row was unreadable still hands the client a cursor to continue after them.
+  const consumed = [...read.rows.map((r) => r.position), ...(read.leftOut ?? []).map((r) => r.position)];
+  const last = consumed.length ? Math.max(...consumed) : null;
   return {
     edges,
     nodes: edges.map((e) => e.node),
@@ -114,7 +120,7 @@ export function positionedConnection<T, Total extends number | null>(
       hasNextPage: read.more,
       hasPreviousPage: window.offset > 0,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      endCursor: last === null ? null : encodeCursor(last),
     },
     totalCount: read.total,
   };

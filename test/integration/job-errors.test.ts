@@ -92,6 +92,14 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ path: ['jobs'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' } });
 
+      // A page holding only the unreadable row still hands back a cursor to continue after it.
+      const onlyBad = await gw.query(PAGE, { first: 1, after: cursor(1) });
+      const empty = onlyBad.body.data?.jobs as { nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      expect(empty.nodes).toEqual([]);
+      expect(empty.pageInfo).toEqual({ hasNextPage: true, endCursor: cursor(2) });
+      const next = await gw.query(PAGE, { first: 1, after: empty.pageInfo.endCursor });
+      expect((next.body.data?.jobs as { nodes: Array<{ id: string }> }).nodes.map((n) => n.id)).toEqual([good[2]]);
+
       // job(id) of that row is still null with the error, at its own path.
       const one = await gw.query(`{ job(id: "${bad.id}") { id } }`);
       expect(one.body.data).toEqual({ job: null });
