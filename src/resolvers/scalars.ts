@@ -16,12 +16,16 @@ function parseDateTime(value: unknown): string {
   return new Date(ms).toISOString();
 }
 
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** UTC ISO-8601 with milliseconds out; any RFC 3339 instant in (normalised to UTC). */
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
   description: "ISO-8601 instant in UTC, always with milliseconds and 'Z', e.g. 2023-03-04T08:48:08.000Z.",
   serialize(value) {
     if (value instanceof Date) return value.toISOString();
+    // Mapping already produces this exact form: pass it through (a hot path on big lists).
+    if (typeof value === 'string' && CANONICAL_UTC.test(value)) return value;
     if (typeof value === 'string') {
       const ms = Date.parse(value);
       if (!Number.isNaN(ms)) return new Date(ms).toISOString();
