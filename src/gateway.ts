@@ -195,7 +195,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       operationLimitsPlugin(config.operationLimits, metrics),
       keyScopesPlugin(config.keyPolicies, scopeDefaultsOf(config), metrics),
       auditPlugin({ logger, policies: config.keyPolicies }),
-      metricsPlugin(metrics), leftOutRowsPlugin(), ...(tracing ? [tracingPlugin()] : []), ...persisted.plugins],
+      metricsPlugin(metrics),
+      leftOutRowsPlugin(),
+      ...(tracing ? [tracingPlugin()] : []),
+      ...persisted.plugins,
+    ],
     persistedQueries: persisted.persistedQueries,
     logger: {
       debug: (m) => logger.debug(m),
