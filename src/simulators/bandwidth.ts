@@ -242,7 +242,7 @@ export class BandwidthSimulator extends Simulator {
   }
 
   private guard(req: SimRequest, handle: () => SimResponse): SimResponse {
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header(req, 'authorization') ?? '');
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(req.header('authorization') ?? '');
     const [username, ...rest] = m?.[1] ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [];
     const user = username === undefined ? undefined : this.users.get(username);
     if (!user || user.password !== rest.join(':')) {
@@ -341,7 +341,7 @@ export class BandwidthSimulator extends Simulator {
     if (!r.hasMedia) return bandwidthError(404, 'not-found', 'The recording has no media.');
     const media = mediaOf(r);
     const headers: Record<string, string | number> = { 'content-type': media.contentType, 'accept-ranges': 'bytes' };
-    const range = header(req, 'range');
+    const range = req.header('range');
     let start = 0;
     let end = media.size;
     let status = 200;
@@ -505,10 +505,6 @@ export function bandwidthError(status: number, type: string, description: string
   return { status, json: { type, description, id: randomUUID() } };
 }
 
-function header(req: SimRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 function keyOf(i: { accountId: string; callId: string; recordingId: string }): string {
   return `${i.accountId}/${i.callId}/${i.recordingId}`;
@@ -590,7 +586,7 @@ function seed(sim: BandwidthSimulator, accountId: string): void {
 
 /** The JSON body of a write, or the 415/400 answer the API gives for a missing or broken one. */
 function jsonBody(req: SimRequest): { ok: true; body: unknown } | { ok: false; answer: SimResponse } {
-  if (!/application\/json/i.test(header(req, 'content-type') ?? '')) {
+  if (!/application\/json/i.test(req.header('content-type') ?? '')) {
     return { ok: false, answer: bandwidthError(415, 'unsupported-media-type', 'Content-Type must be application/json.') };
   }
   try {

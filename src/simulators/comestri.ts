@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { SIMULATED } from './defaults';
 import { Simulator, type SimRequest, type SimResponse } from './simulator';
 
@@ -183,7 +182,7 @@ export class ComestriSimulator extends Simulator {
 
   /** The error answer for a request without a valid token, or undefined when it may read jobs. */
   private authenticate(req: SimRequest): SimResponse | undefined {
-    const credentials = parseTokenHeader(header(req.headers, 'authorization'));
+    const credentials = parseTokenHeader(req.header('authorization'));
     const account = credentials && this.accounts.get(credentials.token);
     if (!credentials || !account || account.email !== credentials.email) {
       return {
@@ -219,10 +218,6 @@ function positiveInt(raw: string | null, fallback: number, name: string, errors:
   return Number(raw);
 }
 
-function header(headers: IncomingMessage['headers'], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** `2026-10-01T09:00:00.000+10:00`: Comestri writes times in the account's zone (the seed: +10:00). */
 function sydneyTime(ms: number): string {

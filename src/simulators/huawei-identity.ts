@@ -1,5 +1,4 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { canonicalRequest, SIGNING_ALGORITHM } from '../auth/aksk-signer';
 import { SIMULATED } from './defaults';
 import type { SimRequest, SimResponse } from './simulator';
@@ -51,13 +50,13 @@ export class HuaweiIdentityStore {
 
   /** Identity of the request, or the error answer to send. */
   authenticate(req: SimRequest): SimIdentity | SimResponse {
-    const token = header(req.headers, 'x-auth-token');
+    const token = req.header('x-auth-token');
     if (token) {
       const issued = this.tokens.get(token);
       if (!issued || issued.expiresAt <= Date.now()) return unauthorized('The token is invalid or has expired.');
       return issued;
     }
-    const authorization = header(req.headers, 'authorization');
+    const authorization = req.header('authorization');
     if (authorization?.startsWith(SIGNING_ALGORITHM)) return this.verifySignature(req, authorization);
     return unauthorized('Incorrect IAM authentication information: no X-Auth-Token or signature.');
   }
@@ -65,11 +64,11 @@ export class HuaweiIdentityStore {
   private verifySignature(req: SimRequest, authorization: string): SimIdentity | SimResponse {
     const m = /Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]+)/.exec(authorization);
     const key = m && this.keys.get(m[1] ?? '');
-    const date = header(req.headers, 'x-sdk-date');
+    const date = req.header('x-sdk-date');
     if (!m || !key || !date) return unauthorized('Incorrect IAM authentication information: verify aksk signature fail.');
     const signedHeaders = (m[2] ?? '').split(';');
     const headers: Record<string, string> = {};
-    for (const h of signedHeaders) headers[h] = header(req.headers, h) ?? '';
+    for (const h of signedHeaders) headers[h] = req.header(h) ?? '';
     const url = new URL(req.rawPath + (req.query.size ? '?' + req.query.toString() : ''), 'http://' + (headers.host ?? 'sim'));
     const canonical = canonicalRequest(req.method, url, headers, signedHeaders, req.body.toString('utf8'));
     const expected = createHmac('sha256', key.sk)
@@ -96,7 +95,3 @@ function unauthorized(message: string): SimResponse {
   return huaweiError(401, 'APIGW.0301', message);
 }
 
-function header(headers: IncomingMessage['headers'], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}

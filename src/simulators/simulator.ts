@@ -15,6 +15,8 @@ export interface SimRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  /** One header's (first) value, by lower-case name. */
+  header(name: string): string | undefined;
   body: Buffer;
   /** The body parsed as JSON; undefined when empty, throws on invalid JSON. */
   json(): unknown;
@@ -206,6 +208,10 @@ export class Simulator {
         params,
         query: url.searchParams,
         headers,
+        header: (name) => {
+          const v = headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        },
         body,
         json: () => (body.length ? JSON.parse(body.toString('utf8')) : undefined),
       });
