@@ -148,6 +148,11 @@ export function toGraphQLError(error: unknown): GraphQLError {
   });
 }
 
+/** A rejection reason as an Error (per-key loader results must be `V | Error`). */
+export function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 /** Thrown when a switch over a discriminated union meets a case it does not know. */
 export class UnreachableCaseError extends Error {
   override readonly name = 'UnreachableCaseError';

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Job } from '../../generated/graphql';
 import type { ResultCache } from '../../cache/result-cache';
-import { UpstreamBadResponseError, UpstreamHttpError } from '../../errors';
+import { toError, UpstreamBadResponseError, UpstreamHttpError } from '../../errors';
 import type { Metrics } from '../../observability/metrics';
 import type { LeftOutRow, PageWindow, PositionedRows } from '../../resolvers/connection';
 import type { ComestriCredentials } from './auth';
@@ -148,10 +148,6 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
   }
 
   return { page, job, window };
-}
-
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 export type ComestriLoaders = ReturnType<typeof createComestriLoaders>;

@@ -5,7 +5,7 @@ import type { ResultCache } from '../../cache/result-cache';
 import type { Metrics } from '../../observability/metrics';
 import type { RtsClient } from './client';
 import { mapDeployment } from './mapping';
-import { UpstreamBadResponseError } from '../../errors';
+import { toError, UpstreamBadResponseError } from '../../errors';
 
 export interface RtsLoaderDeps {
   client: RtsClient;
@@ -110,10 +110,6 @@ export function createRtsLoaders(deps: RtsLoaderDeps, credentials: HuaweiCredent
   );
 
   return { list, deployment };
-}
-
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 export type RtsLoaders = ReturnType<typeof createRtsLoaders>;
