@@ -87,6 +87,8 @@ export interface GatewayConfig {
   pipelineBatchMax: number;
   /** TTL of cached upstream results (s). */
   resultCacheTtlSeconds: number;
+  /** How a process's hot cached entries learn of other processes' invalidations (see result-cache.ts). */
+  resultCacheInvalidation: 'push' | 'check';
   /** Stale-while-revalidate window past the TTL, per upstream (s); 0 = no stale serving. */
   resultCacheStaleSeconds: Record<UpstreamName, number>;
   /** IAM tokens are refreshed this long before `expires_at` (s). */
@@ -111,6 +113,8 @@ export interface GatewayConfig {
   cors: { origins: string[]; maxAgeSeconds: number };
   /** gzip/brotli of responses at least `minBytes` long, when the client accepts it. */
   compression: { enabled: boolean; minBytes: number };
+  /** `Server-Timing: gateway;dur=<ms>` on GraphQL answers: the gateway's own time on the operation. */
+  serverTiming: boolean;
   /** Deadline of one whole operation (ms): upstream calls still running then are cancelled. */
   operationDeadlineMs: number;
   /** Largest accepted request body (bytes). */
@@ -271,6 +275,7 @@ const variables = {
   ARTIFACT_EXPOSE_MAVEN_PASSWORDS: bool.default(false),
   PIPELINE_BATCH_MAX: intIn(1, 1000).default(100),
   RESULT_CACHE_TTL_SECONDS: intIn(0, 86400).default(15),
+  RESULT_CACHE_INVALIDATION: z.enum(['push', 'check']).default('push'),
   // `30` for every upstream, or `30,bandwidth=0,pipeline=60` (a bare number is the default).
   RESULT_CACHE_STALE_SECONDS: z
     .string()
@@ -306,6 +311,7 @@ const variables = {
     .optional(),
   CORS_MAX_AGE_SECONDS: intIn(0, 86400).default(600),
   COMPRESSION: bool.default(true),
+  SERVER_TIMING: bool.default(true),
   COMPRESSION_MIN_BYTES: intIn(0, 10485760).default(1024),
   OPERATION_DEADLINE_MS: intIn(100, 600000).default(30000),
   REQUEST_MAX_BODY_BYTES: intIn(1024, 104857600).default(1048576),
@@ -483,6 +489,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     artifactExposeMavenPasswords: v.ARTIFACT_EXPOSE_MAVEN_PASSWORDS,
     pipelineBatchMax: v.PIPELINE_BATCH_MAX,
     resultCacheTtlSeconds: v.RESULT_CACHE_TTL_SECONDS,
+    resultCacheInvalidation: v.RESULT_CACHE_INVALIDATION,
     resultCacheStaleSeconds: staleWindows(v.RESULT_CACHE_STALE_SECONDS),
     tokenRefreshMarginSeconds: v.TOKEN_REFRESH_MARGIN_SECONDS,
     upstreamPolicy: basePolicy,
@@ -517,6 +524,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     cors: { origins: v.CORS_ORIGINS ?? [], maxAgeSeconds: v.CORS_MAX_AGE_SECONDS },
     compression: { enabled: v.COMPRESSION, minBytes: v.COMPRESSION_MIN_BYTES },
+    serverTiming: v.SERVER_TIMING,
     operationDeadlineMs: v.OPERATION_DEADLINE_MS,
     maxBodyBytes: v.REQUEST_MAX_BODY_BYTES,
     batching: { enabled: v.GRAPHQL_BATCHING, maxOperations: v.GRAPHQL_BATCH_MAX },

@@ -166,7 +166,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     logger,
     metrics,
     cache,
-    results: new ResultCache(cache, config.cachePrefix, metrics, { staleSeconds: config.resultCacheStaleSeconds, logger }),
+    results: new ResultCache(cache, config.cachePrefix, metrics, {
+      staleSeconds: config.resultCacheStaleSeconds,
+      invalidation: config.resultCacheInvalidation,
+      logger,
+    }),
     clients,
     apis: createApis(clients),
     huaweiAuth: createHuaweiAuth(config, clients, cache, logger, metrics),

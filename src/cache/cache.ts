@@ -25,6 +25,23 @@ export interface Cache {
   releaseLock(key: string, owner: string): Promise<void>;
   health(): CacheHealth;
   close(): Promise<void>;
+  /**
+   * Messages between the processes sharing this cache (Redis pub/sub), where the backend can
+   * carry them; absent otherwise (in-process cache, Redis Cluster).
+   */
+  readonly broadcast?: CacheBroadcast;
+}
+
+/**
+ * At-most-once messages to every process listening on a channel (this one included). A
+ * listener is told when it starts listening and when it stops (connection lost): messages sent
+ * while it was not listening are lost, so it must trust nothing it learned from them before.
+ */
+export interface CacheBroadcast {
+  /** Sends `message` to the channel's listeners; false when the backend did not take it. */
+  publish(channel: string, message: string): Promise<boolean>;
+  /** Listens on `channel` (on a connection of its own, closed with the cache). */
+  listen(channel: string, onMessage: (message: string) => void, onListening: (listening: boolean) => void): void;
 }
 
 export type CacheHealth =

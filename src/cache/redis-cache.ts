@@ -1,5 +1,5 @@
 import Redis, { Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
-import type { Cache, CacheHealth } from './cache';
+import type { Cache, CacheBroadcast, CacheHealth } from './cache';
 import type { Logger } from '../observability/logger';
 
 export type RedisTarget =
@@ -30,6 +30,13 @@ export class RedisCache implements Cache {
   private readonly client: Redis | Cluster;
   private readonly logger: Logger;
   private down: { since: string; reason: string } | null = { since: new Date().toISOString(), reason: 'connecting' };
+  /** Pub/sub connections of {@link broadcast}'s listeners (closed with the cache). */
+  private readonly listeners: Redis[] = [];
+  /**
+   * Single node and Sentinel only: on Redis Cluster a subscriber holds one node, and following
+   * it through failovers is left to a later change (the result cache then reads versions).
+   */
+  readonly broadcast?: CacheBroadcast;
 
   constructor(options: RedisCacheOptions) {
     this.logger = options.logger;
@@ -63,6 +70,7 @@ export class RedisCache implements Cache {
       };
       this.client = new Cluster(options.target.clusterNodes, clusterOptions);
     }
+    if (this.kind === 'redis') this.broadcast = { publish: (c, m) => this.publish(c, m), listen: (c, m, l) => this.listen(c, m, l) };
     this.client.on('ready', () => {
       if (this.down) this.logger.info({ cache: this.kind }, 'cache connected');
       this.down = null;
@@ -136,6 +144,39 @@ export class RedisCache implements Cache {
     await this.safely('releaseLock', async () => void (await this.client.eval(RELEASE_LOCK, 1, key, owner)), undefined);
   }
 
+  private async publish(channel: string, message: string): Promise<boolean> {
+    return this.safely('publish', async () => (await this.client.publish(channel, message), true), false);
+  }
+
+  /**
+   * Subscribes on a connection of its own (a subscribed connection can do nothing else), again
+   * after every reconnect (and, under Sentinel, on the new master after a failover); says
+   * `listening` only once the subscription is confirmed, and not listening as soon as the
+   * connection is lost.
+   */
+  private listen(channel: string, onMessage: (message: string) => void, onListening: (listening: boolean) => void): void {
+    const sub = (this.client as Redis).duplicate({ autoResubscribe: false, enableAutoPipelining: false });
+    this.listeners.push(sub);
+    let listening = false;
+    const set = (now: boolean) => {
+      if (now === listening) return;
+      listening = now;
+      onListening(now);
+    };
+    sub.on('message', (from: string, message: string) => {
+      if (from === channel) onMessage(message);
+    });
+    sub.on('ready', () => {
+      sub.subscribe(channel).then(
+        () => set(true),
+        (err: Error) => this.logger.debug({ err: err.message }, 'cache subscription failed: reading versions instead'),
+      );
+    });
+    for (const lost of ['close', 'end', 'reconnecting'] as const) sub.on(lost, () => set(false));
+    // Errors also close the connection ('close' above); the main client already logs Redis down.
+    sub.on('error', () => undefined);
+  }
+
   health(): CacheHealth {
     return this.down ? { state: 'down', kind: this.kind, ...this.down } : { state: 'up', kind: this.kind };
   }
@@ -150,6 +191,7 @@ export class RedisCache implements Cache {
       }
     }
     this.client.disconnect();
+    for (const sub of this.listeners) sub.disconnect();
   }
 
   private markDown(reason: string): void {

@@ -85,6 +85,8 @@ export interface ResultCacheOptions {
    * served while one background refresh runs. Upstreams left out: 0 (no stale serving).
    */
   staleSeconds?: Partial<Record<UpstreamName, number>>;
+  /** How hot entries learn of invalidations (see above). Default `push`. */
+  invalidation?: 'push' | 'check';
   logger?: Logger;
   /** Clock, injectable for tests. Default `Date.now`. */
   now?: () => number;
@@ -125,6 +127,17 @@ export class ResultCache {
    * nor takes a hot copy, from before this process's own mutation.
    */
   private readonly epochs = new Map<string, number>();
+  /**
+   * `push` mode: scope versions known to be current, by version key, while the invalidation
+   * channel is listened to (null in `check` mode).
+   */
+  private readonly versions: Map<string, string> | null = null;
+  private listening = false;
+  /**
+   * Bumped by every invalidation message and every change of listening: a version read that
+   * started before one of them may be outdated, and is not remembered.
+   */
+  private generation = 0;
 
   constructor(
     private readonly cache: Cache,
@@ -136,6 +149,27 @@ export class ResultCache {
     this.coalescer = new Coalescer({ now: this.now });
     this.hotMax = options.hotEntries ?? 10_000;
     this.hot = cache.kind !== 'memory' && this.hotMax > 0 ? new Map() : null;
+    if (this.hot && cache.broadcast && (options.invalidation ?? 'push') === 'push') {
+      const versions = new Map<string, string>();
+      this.versions = versions;
+      cache.broadcast.listen(
+        this.invalidationChannel(),
+        (versionKey) => {
+          this.generation += 1;
+          versions.delete(versionKey);
+        },
+        (listening) => {
+          this.generation += 1;
+          versions.clear();
+          this.listening = listening;
+        },
+      );
+    }
+  }
+
+  /** How hot reads learn of invalidations now: `push` only while the channel is listened to. */
+  invalidationMode(): 'push' | 'check' {
+    return this.versions && this.listening ? 'push' : 'check';
   }
 
   /** The stale window of an upstream (s). */
@@ -238,7 +272,13 @@ export class ResultCache {
   /** Makes every cached entry of the scope stale (after a mutation). */
   async invalidate(scope: CacheScope): Promise<void> {
     this.epochs.set(this.scopeKey(scope), this.epochOf(scope) + 1);
-    await this.cache.increment(this.versionKey(scope));
+    const versionKey = this.versionKey(scope);
+    this.generation += 1;
+    this.versions?.delete(versionKey);
+    await this.cache.increment(versionKey);
+    // Published after the increment: a process told of it reads the new version. Every
+    // process listens, so one that never read this scope simply has nothing to forget.
+    if (this.cache.broadcast) await this.cache.broadcast.publish(this.invalidationChannel(), versionKey);
   }
 
   /** Resolves when every background refresh started so far has ended (tests, shutdown). */
@@ -254,12 +294,30 @@ export class ResultCache {
       const now = this.now();
       const hits = keys.map((k) => this.hot?.get(k));
       if (hits.length && hits.every((h) => h !== undefined && h.freshUntil > now)) {
+        const versionKey = this.versionKey(scope);
+        const served = (version: string) =>
+          hits.every((h) => h?.v === version && h.e === epoch)
+            ? { lookups: hits.map((h): Lookup<T> => ({ state: 'fresh', value: (h as HotEntry).d as T })), version, epoch }
+            : null;
+        const known = this.listening ? this.versions?.get(versionKey) : undefined;
+        if (known !== undefined) {
+          const answer = served(known);
+          if (answer) return answer;
+        }
+        const generation = this.generation;
         // One entry rides along: if Redis answers it, the version beside it (same slot, same
         // command) is real; a failed read answers nothing and falls through to the full read.
-        const [rawVersion, witness] = await this.cache.getMany([this.versionKey(scope), keys[0] as string]);
+        const [rawVersion, witness] = await this.cache.getMany([versionKey, keys[0] as string]);
         const version = rawVersion ?? '0';
-        if (witness !== undefined && hits.every((h) => h?.v === version && h.e === epoch)) {
-          return { lookups: hits.map((h) => ({ state: 'fresh', value: (h as HotEntry).d as T })), version, epoch };
+        if (witness !== undefined) {
+          // Remembered only if no invalidation message (nor a lost subscription) came meanwhile.
+          if (this.versions && this.listening && generation === this.generation) {
+            // Bounded like the hot layer (scopes are few unless callers bring many tokens).
+            if (this.versions.size >= this.hotMax) this.versions.clear();
+            this.versions.set(versionKey, version);
+          }
+          const answer = served(version);
+          if (answer) return answer;
         }
       }
     }
@@ -375,6 +433,10 @@ export class ResultCache {
     // Hashed: ids can be long, and the lock key only needs to be unique.
     const digest = createHash('sha256').update(`${version}\u0000${id}`).digest('hex').slice(0, 24);
     return cacheKey(this.prefix, scope.namespace, scope.identity, 'refresh', digest);
+  }
+
+  private invalidationChannel(): string {
+    return `${this.prefix}:invalidations`;
   }
 
   private versionKey(scope: CacheScope): string {

@@ -21,7 +21,8 @@ describe('HTTP surface', () => {
     expect(body).toMatchObject({
       status: 'ready',
       simulated: true,
-      cache: { state: 'up', kind: 'memory' },
+      // One process, no shared cache: nothing to hear of, versions are its own.
+      cache: { state: 'up', kind: 'memory', invalidation: 'check' },
       upstreams: { iam: { configured: true, breaker: 'closed' }, pipeline: { configured: true, breaker: 'closed' } },
     });
     expect(Object.keys(body.upstreams as object).sort()).toEqual(['artifact', 'bandwidth', 'comestri', 'iam', 'pipeline', 'rts']);
@@ -49,6 +50,23 @@ describe('HTTP surface', () => {
     const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+  });
+
+  it('says in Server-Timing how long the gateway itself took on an operation (SERVER_TIMING=false: not said)', async () => {
+    const res = await gw.query('{ gatewayInfo { simulated } }');
+    expect(res.status).toBe(200);
+    const timing = res.headers.get('server-timing') ?? '';
+    expect(timing).toMatch(/^gateway;dur=\d+\.\d{2}$/);
+    expect(Number(timing.split('dur=')[1])).toBeLessThan(5000);
+    // Only GraphQL answers carry it.
+    expect((await fetch(`${gw.url}/healthz`)).headers.get('server-timing')).toBeNull();
+
+    const quiet = await startTestGateway({ redis: false, env: { SERVER_TIMING: 'false' } });
+    try {
+      expect((await quiet.query('{ gatewayInfo { simulated } }')).headers.get('server-timing')).toBeNull();
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('/metrics exposes request and upstream-call counters in Prometheus text', async () => {

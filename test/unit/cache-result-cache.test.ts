@@ -1,4 +1,4 @@
-import type { Cache } from '../../src/cache/cache';
+import type { Cache, CacheBroadcast } from '../../src/cache/cache';
 import { MemoryCache } from '../../src/cache/memory-cache';
 import { ResultCache, type CacheScope } from '../../src/cache/result-cache';
 
@@ -243,6 +243,113 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
       expect(await load()).toEqual(['a@2', 'b@2']);
       expect(reads).toEqual({ get: 0, getMany: 1, keys: 3 });
       await here.idle();
+    });
+
+    /** An in-memory pub/sub for the processes of one test; `listening` can be cut and restored. */
+    function fakeBroadcast() {
+      const listeners: Array<{ channel: string; onMessage: (m: string) => void; onListening: (l: boolean) => void; on: boolean }> = [];
+      const broadcast: CacheBroadcast = {
+        async publish(channel, message) {
+          for (const l of listeners) if (l.on && l.channel === channel) l.onMessage(message);
+          return true;
+        },
+        listen(channel, onMessage, onListening) {
+          const l = { channel, onMessage, onListening, on: true };
+          listeners.push(l);
+          onListening(true);
+        },
+      };
+      const setListening = (on: boolean) => {
+        for (const l of listeners) {
+          l.on = on;
+          l.onListening(on);
+        }
+      };
+      return { broadcast, setListening };
+    }
+
+    function pushSetup() {
+      const { cache, reads } = sharedCache(Date.now);
+      const { broadcast, setListening } = fakeBroadcast();
+      Object.assign(cache, { broadcast });
+      const here = new ResultCache(cache, 'unit');
+      const there = new ResultCache(cache, 'unit');
+      const upstream = fakeUpstream();
+      const load = (rc = here) => rc.loadMany<string>(scope, ['a', 'b'], { ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
+      const resetReads = () => (reads.get = reads.getMany = reads.keys = 0);
+      return { cache, reads, resetReads, setListening, here, there, upstream, load };
+    }
+
+    it('push mode: hot reads make no round trip once the version is known, and another process’s invalidation arrives as a message', async () => {
+      const { reads, resetReads, here, there, upstream, load } = pushSetup();
+      expect(here.invalidationMode()).toBe('push');
+      await load(); // fetched and written
+      await load(); // read from the shared cache, kept hot
+      await load(); // hot: the version read once, and remembered
+      resetReads();
+      for (let i = 0; i < 5; i++) expect(await load()).toEqual(['a@1', 'b@1']);
+      expect(reads).toEqual({ get: 0, getMany: 0, keys: 0 });
+
+      upstream.change();
+      await there.invalidate(scope);
+      expect(await load()).toEqual(['a@2', 'b@2']);
+      expect(upstream.calls).toHaveLength(2);
+    });
+
+    it('push mode: while not listening, every hot read checks the version, and nothing learned before is trusted after', async () => {
+      const { reads, resetReads, setListening, here, there, upstream, load } = pushSetup();
+      await load();
+      await load();
+      await load();
+      setListening(false);
+      expect(here.invalidationMode()).toBe('check');
+      resetReads();
+      expect(await load()).toEqual(['a@1', 'b@1']);
+      expect(reads).toEqual({ get: 0, getMany: 1, keys: 2 });
+      // An invalidation whose message is lost: seen anyway, by the version read.
+      upstream.change();
+      await there.invalidate(scope);
+      expect(await load()).toEqual(['a@2', 'b@2']);
+      // Listening again: the fresh values are read in full, then the version is read (not taken
+      // from before the gap) and remembered: no read after that.
+      setListening(true);
+      resetReads();
+      await load();
+      await load();
+      await load();
+      await load();
+      expect(reads).toEqual({ get: 0, getMany: 2, keys: 3 + 2 });
+    });
+
+    it('push mode: a version read that an invalidation message overtook is not remembered', async () => {
+      const { cache, here, there, upstream, load } = pushSetup();
+      await load();
+      await load();
+      // The next version read is answered with the version from before the invalidation that
+      // lands while it is under way (as a slow Redis reply could be).
+      const getMany = cache.getMany.bind(cache);
+      cache.getMany = async (keys: readonly string[]) => {
+        const answer = await getMany(keys);
+        upstream.change();
+        await there.invalidate(scope);
+        cache.getMany = getMany;
+        return answer;
+      };
+      expect(await load()).toEqual(['a@1', 'b@1']); // served under the version it read: fine then
+      expect(await load()).toEqual(['a@2', 'b@2']); // but not remembered: the next read sees the change
+    });
+
+    it('check mode (RESULT_CACHE_INVALIDATION=check) reads the version on every hot read even where the cache can broadcast', async () => {
+      const { cache, reads, resetReads } = pushSetup();
+      const strict = new ResultCache(cache, 'unit', undefined, { invalidation: 'check' });
+      const load = () => strict.loadMany<string>(scope, ['a'], { ttlSeconds: 10 }, async (ids) => new Map(ids.map((id) => [id, id])));
+      await load();
+      await load();
+      resetReads();
+      await load();
+      await load();
+      expect(strict.invalidationMode()).toBe('check');
+      expect(reads).toEqual({ get: 0, getMany: 2, keys: 4 });
     });
 
     it('a shared cache that fails to answer never lets the hot copy through unchecked', async () => {
