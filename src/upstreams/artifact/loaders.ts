@@ -115,12 +115,21 @@ async function forEachLimited<T>(items: readonly T[], limit: number, run: (item:
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * The same string for equal keys whatever their property order; properties set to undefined
+ * count as absent. Hand-written rather than JSON.stringify with a replacer: it runs for every
+ * key of every load (twice: DataLoader's key, then the cache's id).
+ */
 function stableKey(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const k of Object.keys(record).sort()) {
+    if (record[k] === undefined) continue;
+    out += `${out ? ',' : ''}${JSON.stringify(k)}:${stableKey(record[k])}`;
+  }
+  return `{${out}}`;
 }
 
 /** A mapped value, or the mapping's error thrown (a single lookup has no siblings to spare). */

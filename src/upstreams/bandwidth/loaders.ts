@@ -168,13 +168,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
       );
       return raw.map((body, i): RecordingList | Error => {
         if (body instanceof Error) return body;
-        const list = Array.isArray(body) ? body : [];
-        const out: RecordingList = { rows: [], leftOut: [], total: list.length, capped: list.length >= ACCOUNT_LIST_CAP };
-        list.forEach((row, position) => {
-          const node = mapRecording(row, keys[i]!.accountId, deps.timezone);
-          if (node instanceof UpstreamBadResponseError) out.leftOut.push({ position, id: rowId(row), reason: node.detail });
-          else out.rows.push({ position, node });
-        });
+        const out = mappedList(body, keys[i]!.accountId, deps.timezone);
         prime(out.rows.map((r) => r.node));
         return out;
       });
@@ -205,6 +199,34 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
 }
 
 export type BandwidthLoaders = ReturnType<typeof createBandwidthLoaders>;
+
+/**
+ * Mapped account lists by the upstream list they came from. A list served from the cache's hot
+ * layer is the same frozen object for every request while it is fresh, so it is mapped once
+ * (up to 1 000 rows), not once per request; a list read afresh is mapped as it comes.
+ */
+const mappedLists = new WeakMap<object, { key: string; list: RecordingList }>();
+
+function mappedList(body: unknown, accountId: string, timezone: string): RecordingList {
+  const shared = Array.isArray(body) && Object.isFrozen(body);
+  const key = `${accountId}\u0000${timezone}`;
+  const known = shared ? mappedLists.get(body) : undefined;
+  if (known?.key === key) return known.list;
+  const rows = Array.isArray(body) ? body : [];
+  const list: RecordingList = { rows: [], leftOut: [], total: rows.length, capped: rows.length >= ACCOUNT_LIST_CAP };
+  rows.forEach((row, position) => {
+    const node = mapRecording(row, accountId, timezone);
+    if (node instanceof UpstreamBadResponseError) list.leftOut.push({ position, id: rowId(row), reason: node.detail });
+    else list.rows.push({ position, node });
+  });
+  if (!shared) return list;
+  // Shared by every request from now on: frozen, so a resolver that changed it would fail loudly.
+  for (const { node } of list.rows) Object.freeze(node);
+  Object.freeze(list.rows);
+  Object.freeze(list.leftOut);
+  mappedLists.set(body, { key, list: Object.freeze(list) });
+  return list;
+}
 
 function rowId(row: unknown): string | null {
   const id = (row as { recordingId?: unknown } | null)?.recordingId;
