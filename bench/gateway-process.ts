@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { createGateway, GATEWAY_VERSION } from '../src/gateway';
 import { createLogger } from '../src/observability/logger';
@@ -31,13 +32,25 @@ async function main(): Promise<void> {
     send({ type: 'ready', url, cache: gateway.services.cache.kind, domains });
   }
 
+  // How long the event loop was held up (GC, long tasks, the machine's stalls): requests that
+  // arrive meanwhile wait before the gateway even sees them, which Server-Timing cannot show.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   // The benchmark gone (crashed, interrupted): never outlive it.
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message: ToGateway) => {
     if (message.type === 'memory') {
       const m = process.memoryUsage();
       const cpu = process.cpuUsage();
-      send({ type: 'memory', rssBytes: m.rss, heapUsedBytes: m.heapUsed, cpuMicros: cpu.user + cpu.system });
+      send({
+        type: 'memory',
+        rssBytes: m.rss,
+        heapUsedBytes: m.heapUsed,
+        cpuMicros: cpu.user + cpu.system,
+        // Since the previous ask (nanoseconds in, milliseconds out; the 1 ms resolution subtracted).
+        loopDelayMs: { p99: Math.max(0, loopDelay.percentile(99) / 1e6 - 1), max: Math.max(0, loopDelay.max / 1e6 - 1) },
+      });
+      loopDelay.reset();
     } else if (message.type === 'stop') {
       void close().finally(() => process.exit(0));
     }

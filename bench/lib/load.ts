@@ -1,10 +1,18 @@
 import { Pool } from 'undici';
 
 /**
- * A closed-loop HTTP load generator: `concurrency` workers, each sending its next request as
- * soon as the previous one is answered, over a fixed pool of keep-alive connections (undici),
- * for `durationMs` or `maxRequests`, whichever comes first. Latency is measured per request
- * from send to the last byte of the body.
+ * An HTTP load generator over a fixed pool of keep-alive connections (undici), for
+ * `durationMs` or `maxRequests`, whichever comes first.
+ *
+ * Closed loop (default): `concurrency` workers, each sending its next request as soon as the
+ * previous one is answered; latency is measured from send to the last byte of the body. This
+ * finds the most a server can do, and is the wrong tool for latency at a given load: the
+ * server is never idle, so every answer also waits for the one before it.
+ *
+ * Open loop (`ratePerSecond`): requests are due at a fixed rate whatever the server does, as
+ * real callers send them, with at most `concurrency` in flight. Latency is measured from when
+ * a request was due, not when it could be sent, so a stall counts for every request it
+ * delayed (no coordinated omission).
  */
 export interface LoadSpec {
   /** Origin, e.g. http://127.0.0.1:4000. */
@@ -20,6 +28,10 @@ export interface LoadSpec {
   maxRequests?: number;
   /** Requests before measuring starts (connections, JIT, caches). Default 0. */
   warmupRequests?: number;
+  /** Open loop: requests due per second (see above). Closed loop when absent. */
+  ratePerSecond?: number;
+  /** Called with each measured request: when it started (ms into the run) and its latency. */
+  onSample?: (atMs: number, latencyMs: number) => void;
   /** Whether an answer counts as a success (default: status 2xx). */
   ok?: (status: number, body: string) => boolean;
 }
@@ -35,6 +47,14 @@ export interface LoadResult {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * The server's own time per request, from its `Server-Timing` header (`gateway;dur=`): what
+   * it added, without the loopback round trip, the kernel's queues or the load generator's own
+   * stalls. Absent when the server sends no such header.
+   */
+  server?: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
+  /** The open loop's rate (req/s), when it was one. */
+  openLoop?: number;
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -43,17 +63,24 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const ok = spec.ok ?? ((status: number) => status >= 200 && status < 300);
   let issued = 0;
 
-  const one = async (): Promise<{ ms: number; good: boolean; why?: string }> => {
+  const serverMs: number[] = [];
+  let measuring = false;
+  const one = async (dueAt?: bigint): Promise<{ ms: number; good: boolean; why?: string; at: bigint }> => {
     const i = issued++;
-    const started = process.hrtime.bigint();
+    const started = dueAt ?? process.hrtime.bigint();
     try {
       const res = await pool.request({ method, path: spec.path, headers: spec.headers, body: spec.body?.(i) });
       const text = await res.body.text();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const timing = res.headers['server-timing'];
+      if (measuring && typeof timing === 'string') {
+        const dur = /gateway;dur=([\d.]+)/.exec(timing)?.[1];
+        if (dur) serverMs.push(Number(dur));
+      }
       const good = ok(res.statusCode, text);
-      return good ? { ms, good } : { ms, good, why: `${res.statusCode} ${text.slice(0, 200)}` };
+      return good ? { ms, good, at: started } : { ms, good, at: started, why: `${res.statusCode} ${text.slice(0, 200)}` };
     } catch (err) {
-      return { ms: Number(process.hrtime.bigint() - started) / 1e6, good: false, why: (err as Error).message };
+      return { ms: Number(process.hrtime.bigint() - started) / 1e6, good: false, at: started, why: (err as Error).message };
     }
   };
 
@@ -69,29 +96,42 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     }
 
     const latencies: number[] = [];
+    measuring = true;
     let errors = 0;
     let firstError: string | undefined;
     const max = spec.maxRequests ?? Number.POSITIVE_INFINITY;
     const start = process.hrtime.bigint();
     const deadline = Date.now() + spec.durationMs;
     let measured = 0;
-    await Promise.all(
-      Array.from({ length: spec.concurrency }, async () => {
-        while (Date.now() < deadline && measured < max) {
-          measured += 1;
-          const r = await one();
-          latencies.push(r.ms);
-          if (!r.good) {
-            errors += 1;
-            firstError ??= r.why;
+    const record = (r: { ms: number; good: boolean; why?: string; at: bigint }) => {
+      latencies.push(r.ms);
+      spec.onSample?.(Number(r.at - start) / 1e6, r.ms);
+      if (!r.good) {
+        errors += 1;
+        firstError ??= r.why;
+      }
+    };
+    if (spec.ratePerSecond) await openLoop(spec.ratePerSecond, spec.concurrency, Math.min(max, Math.floor((spec.durationMs / 1000) * spec.ratePerSecond)), one, record);
+    else
+      await Promise.all(
+        Array.from({ length: spec.concurrency }, async () => {
+          while (Date.now() < deadline && measured < max) {
+            measured += 1;
+            record(await one());
           }
-        }
-      }),
-    );
+        }),
+      );
     const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
     latencies.sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    serverMs.sort((a, b) => a - b);
+    const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    const at = (q: number) => quantile(latencies, q);
+    const server = serverMs.length
+      ? { p50Ms: quantile(serverMs, 0.5), p90Ms: quantile(serverMs, 0.9), p99Ms: quantile(serverMs, 0.99), maxMs: serverMs[serverMs.length - 1] ?? 0 }
+      : undefined;
     return {
+      server,
+      openLoop: spec.ratePerSecond,
       requests: latencies.length,
       errors,
       firstError,
@@ -105,6 +145,34 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * Sends `total` requests due every 1/rate seconds from now. A request due while `inFlight`
+ * are outstanding waits for one of them, and its latency then counts from when it was due:
+ * the server's slowness is charged to every request it held back. The generator's own timer
+ * lateness (a timer fires up to a millisecond late) is not the server's, and is not charged.
+ */
+async function openLoop<R>(rate: number, inFlight: number, total: number, one: (dueAt?: bigint) => Promise<R>, record: (r: R) => void): Promise<void> {
+  const intervalNs = BigInt(Math.round(1e9 / rate));
+  const start = process.hrtime.bigint();
+  const running = new Set<Promise<void>>();
+  for (let n = 0; n < total; n++) {
+    const dueAt = start + BigInt(n) * intervalNs;
+    const waitMs = Number(dueAt - process.hrtime.bigint()) / 1e6;
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    let heldBack = false;
+    while (running.size >= inFlight) {
+      heldBack = true;
+      await Promise.race(running);
+    }
+    const p: Promise<void> = one(heldBack ? dueAt : undefined).then((r) => {
+      running.delete(p);
+      record(r);
+    });
+    running.add(p);
+  }
+  await Promise.all(running);
 }
 
 /**
