@@ -383,6 +383,17 @@ async function main(): Promise<void> {
     );
     await warm.child.stop({ type: 'stop' });
 
+    // 2b. The same warm dashboard with graphql-js executing every operation (EXECUTION_ENGINE=graphql-js):
+    //     what compiling repeated documents with graphql-jit gains.
+    const interpreted = await bench.startServer('gateway', { ...warmEnv, EXECUTION_ENGINE: 'graphql-js' });
+    const interpretedRow = await bench.scenario('gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js', gql(interpreted.url, () => warmIds), interpreted.child);
+    const interpretedModerate = await bench.scenario(
+      `gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js, moderate load (${moderateRate(warmRow)} req/s)`,
+      { ...gql(interpreted.url, () => warmIds), ...open(moderateRate(warmRow)) },
+      interpreted.child,
+    );
+    await interpreted.child.stop({ type: 'stop' });
+
     // 3. Gateway, cold: no shared cache (TTL 0) and new pipeline ids on every request. Under
     //    load, identical concurrent list calls still coalesce; one request at a time shows the
     //    per-operation minimum on its own.
@@ -429,6 +440,8 @@ async function main(): Promise<void> {
         `- warm gateway, whole dashboard / raw upstream CPU ceiling (0 ms): ${ratio(warmRow.load.rps, rawCeiling.load.rps)} by req/s; ${ratio(rawCeiling.cpuMsPerOp, warmRow.cpuMsPerOp)} by CPU per operation`,
         `- warm gateway / raw upstream at ${options.latencyMs} ms: ${ratio(warmPipelines.load.rps, rawAtLatency.load.rps)} req/s (20 pipelines), ${ratio(warmRow.load.rps, rawAtLatency.load.rps)} (dashboard)`,
         `- warm gateway / naive baseline: ${ratio(warmRow.load.rps, naiveRow.load.rps)} req/s; cold gateway / naive: ${ratio(coldRow.load.rps, naiveRow.load.rps)} req/s`,
+        `- warm dashboard, EXECUTION_ENGINE=jit (default) / graphql-js: ${ratio(warmRow.load.rps, interpretedRow.load.rps)} req/s, ${ratio(interpretedRow.cpuMsPerOp, warmRow.cpuMsPerOp)} less CPU per operation; ` +
+          `gateway's own p99 at moderate load ${fmt(moderate.load.server?.p99Ms ?? NaN, 2)} ms vs ${fmt(interpretedModerate.load.server?.p99Ms ?? NaN, 2)} ms`,
         `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${callsText(coldSerial.callsPerOp)}, ` +
           `gateway cold under load ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
         `- p99 latency the gateway adds on a warm cache at moderate load (open loop, a quarter of its flat-out rate; no upstream call, so all of it is the gateway's): ` +

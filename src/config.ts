@@ -115,6 +115,8 @@ export interface GatewayConfig {
   compression: { enabled: boolean; minBytes: number };
   /** `Server-Timing: gateway;dur=<ms>` on GraphQL answers: the gateway's own time on the operation. */
   serverTiming: boolean;
+  /** `jit`: a repeated document runs compiled by graphql-jit (errors kept as graphql-js makes them); `graphql-js`: always interpreted. */
+  executionEngine: 'jit' | 'graphql-js';
   /** Deadline of one whole operation (ms): upstream calls still running then are cancelled. */
   operationDeadlineMs: number;
   /** Largest accepted request body (bytes). */
@@ -312,6 +314,7 @@ const variables = {
   CORS_MAX_AGE_SECONDS: intIn(0, 86400).default(600),
   COMPRESSION: bool.default(true),
   SERVER_TIMING: bool.default(true),
+  EXECUTION_ENGINE: z.enum(['jit', 'graphql-js']).default('jit'),
   COMPRESSION_MIN_BYTES: intIn(0, 10485760).default(1024),
   OPERATION_DEADLINE_MS: intIn(100, 600000).default(30000),
   REQUEST_MAX_BODY_BYTES: intIn(1024, 104857600).default(1048576),
@@ -525,6 +528,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     cors: { origins: v.CORS_ORIGINS ?? [], maxAgeSeconds: v.CORS_MAX_AGE_SECONDS },
     compression: { enabled: v.COMPRESSION, minBytes: v.COMPRESSION_MIN_BYTES },
     serverTiming: v.SERVER_TIMING,
+    executionEngine: v.EXECUTION_ENGINE,
     operationDeadlineMs: v.OPERATION_DEADLINE_MS,
     maxBodyBytes: v.REQUEST_MAX_BODY_BYTES,
     batching: { enabled: v.GRAPHQL_BATCHING, maxOperations: v.GRAPHQL_BATCH_MAX },

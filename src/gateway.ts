@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import type { GatewayConfig, UpstreamName } from './config';
 import type { GatewayContext, GatewayServices, UpstreamApis } from './context';
@@ -37,6 +38,7 @@ import { BandwidthClient } from './upstreams/bandwidth/client';
 import { createMediaRoute } from './media/recording-media';
 import { ArtifactClient, detectArtifactEmbeddedError } from './upstreams/artifact/client';
 import { leftOutRowsPlugin } from './plugins/left-out-rows';
+import { CompiledExecution } from './plugins/compiled-execution';
 
 export const GATEWAY_VERSION: string = (() => {
   try {
@@ -146,6 +148,14 @@ function createHuaweiAuth(config: GatewayConfig, clients: GatewayServices['clien
   });
 }
 
+function compiledExecution(schema: GraphQLSchema, logger: Logger, metrics: Metrics): CompiledExecution {
+  const executed = { jit: metrics.executions.labels('jit'), 'graphql-js': metrics.executions.labels('graphql-js') };
+  return new CompiledExecution(schema, {
+    onCompileFailure: (err) => logger.warn({ err }, 'operation not compiled: it runs on graphql-js'),
+    onExecuted: (engine) => executed[engine].inc(),
+  });
+}
+
 /**
  * Builds the whole gateway from a validated config: cache, upstream clients, auth, schema,
  * Apollo Server and the HTTP surface. Nothing here reads the environment.
@@ -181,8 +191,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     typeDefs: loadTypeDefs(),
     resolvers: createResolvers({ version: GATEWAY_VERSION, simulated: config.simulation !== null }) as never,
   });
+  const engine = config.executionEngine === 'jit' ? { gateway: compiledExecution(schema, logger, metrics).asApolloGateway() } : { schema };
   const apollo = new ApolloServer<GatewayContext>({
-    schema,
+    ...engine,
     introspection: config.introspection,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo.

@@ -21,6 +21,12 @@ export function createMetrics() {
       labelNames: ['operation', 'outcome'] as const,
       registers: [registry],
     }),
+    executions: new Counter({
+      name: 'gateway_graphql_executions_total',
+      help: 'Operations executed, by engine: jit (compiled, a document seen before) or graphql-js (interpreted)',
+      labelNames: ['engine'] as const,
+      registers: [registry],
+    }),
     operationDuration: new Histogram({
       name: 'gateway_graphql_operation_duration_seconds',
       help: 'GraphQL operation latency',
