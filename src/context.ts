@@ -48,7 +48,7 @@ export interface GatewayServices {
 export interface GatewayContext {
   principal: Principal;
   services: GatewayServices;
-  /** Logger bound to this request's id. */
+  /** The gateway's logger: every line written while serving this operation carries its request id (the request scope). */
   logger: Logger;
   /** Aborted when the client goes away or the operation's deadline passes. */
   signal: AbortSignal;

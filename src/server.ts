@@ -84,7 +84,8 @@ export class GatewayHttpServer {
     setScopeRequestId(requestId);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const { services } = this.options;
-    const log = services.logger.child({ requestId });
+    // The logger adds the request scope's id to every line (requestIdMixin): no child per request.
+    const log = services.logger;
     this.inFlight += 1;
     let route = 'other';
     try {
@@ -228,7 +229,7 @@ export class GatewayHttpServer {
         context: async () => ({
           principal,
           services,
-          logger: services.logger.child({ requestId }),
+          logger: services.logger,
           signal,
           loaders: new RequestLoaders(services, principal, signal),
         }),

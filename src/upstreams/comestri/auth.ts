@@ -20,9 +20,17 @@ export interface ComestriCredentials {
  * a 401 is final and no `onUnauthorized` is offered.
  */
 export function comestriCredentials(account: ComestriAccount): ComestriCredentials {
-  const authorization = `Token token=${account.token},email=${account.email}`;
-  return {
-    authenticator: { authenticate: async () => ({ authorization }) },
-    identity: 'comestri:' + identityHash(account.token, account.email),
-  };
+  // The account is the configuration's, the same object for every request: hash it once.
+  let credentials = known.get(account);
+  if (!credentials) {
+    const authorization = `Token token=${account.token},email=${account.email}`;
+    credentials = {
+      authenticator: { authenticate: async () => ({ authorization }) },
+      identity: 'comestri:' + identityHash(account.token, account.email),
+    };
+    known.set(account, credentials);
+  }
+  return credentials;
 }
+
+const known = new WeakMap<ComestriAccount, ComestriCredentials>();
