@@ -138,6 +138,8 @@ export class ResultCache {
    * started before one of them may be outdated, and is not remembered.
    */
   private generation = 0;
+  /** Shared-layer lookup counters, bound once (see `childrenOf` in metrics.ts). */
+  private readonly lookupCounters?: Record<'hit' | 'stale' | 'miss', { inc(n: number): void }>;
 
   constructor(
     private readonly cache: Cache,
@@ -146,6 +148,10 @@ export class ResultCache {
     private readonly options: ResultCacheOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    if (metrics) {
+      const shared = (result: string) => metrics.cacheLookups.labels('shared', result);
+      this.lookupCounters = { hit: shared('hit'), stale: shared('stale'), miss: shared('miss') };
+    }
     this.coalescer = new Coalescer({ now: this.now });
     this.hotMax = options.hotEntries ?? 10_000;
     this.hot = cache.kind !== 'memory' && this.hotMax > 0 ? new Map() : null;
@@ -215,6 +221,11 @@ export class ResultCache {
   async loadMany<T>(scope: CacheScope, ids: readonly string[], options: LoadOptions, fetch: ResultFetch<T>): Promise<Array<T | Error>> {
     if (ids.length === 0) return [];
     const { lookups, version, epoch } = await this.lookup<T>(scope, ids);
+    // The warm path: everything fresh.
+    if (lookups.every((l) => l.state === 'fresh')) {
+      this.count('hit', ids.length);
+      return lookups.map((l) => (l as { value: T }).value);
+    }
     const flightVersion = `${version}/${epoch}`;
     const out = new Array<T | Error>(ids.length);
     const stale: string[] = [];
@@ -418,7 +429,7 @@ export class ResultCache {
   }
 
   private count(result: 'hit' | 'stale' | 'miss', n: number): void {
-    if (this.metrics && n > 0) this.metrics.cacheLookups.inc({ layer: 'shared', result }, n);
+    if (n > 0) this.lookupCounters?.[result].inc(n);
   }
 
   private flightKey(scope: CacheScope, version: string, id: string): string {

@@ -163,7 +163,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
   function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K, signal?: AbortSignal) => Promise<V>): DataLoader<K, V, string> {
     const dl = new DataLoader<K, V, string>(
       async (keys) => {
-        deps.metrics.batchSize.observe({ loader: `artifact.${name}` }, keys.length);
+        deps.metrics.observeBatch(`artifact.${name}`, keys.length);
         const ids = keys.map((k) => stableKey(k));
         const keyOf = new Map(ids.map((id, i) => [id, keys[i] as K]));
         const fetch = async (wanted: readonly string[], callSignal?: AbortSignal): Promise<Map<string, V | Error>> => {

@@ -127,7 +127,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
 
   const recording = new DataLoader<RecordingKey, RecordingModel | null, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'bandwidth.recording' }, keys.length);
+      deps.metrics.observeBatch('bandwidth.recording', keys.length);
       const raw = await throughCache(scopes.recordings, keys, (k) => 'rec/' + recordingId(k), (k, fetchSignal) =>
         deps.client.getRecording(k, credentials, fetchSignal),
       );
@@ -146,7 +146,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
 
   const callRecordings = new DataLoader<CallKey, Array<RecordingModel | Error>, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'bandwidth.callRecordings' }, keys.length);
+      deps.metrics.observeBatch('bandwidth.callRecordings', keys.length);
       const raw = await throughCache(scopes.recordings, keys, (k) => `call/${k.accountId}/${k.callId}`, (k, fetchSignal) =>
         deps.client.listCallRecordings(k.accountId, k.callId, credentials, fetchSignal),
       );
@@ -162,7 +162,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
 
   const accountRecordings = new DataLoader<AccountListKey, RecordingList, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'bandwidth.accountRecordings' }, keys.length);
+      deps.metrics.observeBatch('bandwidth.accountRecordings', keys.length);
       const raw = await throughCache(scopes.recordings, keys, (k) => 'list/' + listId(k), (k, fetchSignal) =>
         deps.client.listAccountRecordings(k.accountId, k.filter, credentials, fetchSignal),
       );
@@ -178,7 +178,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
 
   const transcript = new DataLoader<RecordingKey, Transcript | null, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'bandwidth.transcript' }, keys.length);
+      deps.metrics.observeBatch('bandwidth.transcript', keys.length);
       const raw = await throughCache(scopes.transcripts, keys, recordingId, (k, fetchSignal) =>
         deps.client.getTranscription(k, credentials, fetchSignal),
       );

@@ -75,7 +75,7 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
    */
   const page = new DataLoader<JobPageKey, JobPage, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'comestri.page' }, keys.length);
+      deps.metrics.observeBatch('comestri.page', keys.length);
       const byCacheId = new Map(keys.map((k) => [cacheIdOf(k), k]));
       return deps.results.loadMany<JobPage>(
         scope,
@@ -102,7 +102,7 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
    * answered for it) is UPSTREAM_BAD_RESPONSE for this lookup.
    */
   const job = new DataLoader<string, Job | null, string>(async (ids) => {
-    deps.metrics.batchSize.observe({ loader: 'comestri.job' }, ids.length);
+    deps.metrics.observeBatch('comestri.job', ids.length);
     const pages = await page.loadMany(ids.map((id) => ({ query: { id }, page: 1, perPage: 1 })));
     return pages.map((p, i) => {
       if (p instanceof Error) return p;

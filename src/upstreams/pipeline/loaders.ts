@@ -74,7 +74,7 @@ export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: Hua
 
   const latestRun = new DataLoader<PipelineKey, LatestRun, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'pipeline.latestRun' }, keys.length);
+      deps.metrics.observeBatch('pipeline.latestRun', keys.length);
       const byProject = new Map<string, string[]>();
       for (const { projectId, pipelineId } of keys) {
         const ids = byProject.get(projectId) ?? [];

@@ -67,7 +67,7 @@ export function createRtsLoaders(deps: RtsLoaderDeps, credentials: HuaweiCredent
 
   const list = new DataLoader<DeploymentListKey, DeploymentList, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'rts.list' }, keys.length);
+      deps.metrics.observeBatch('rts.list', keys.length);
       const byId = new Map(keys.map((k) => [listIdOf(k), k]));
       const lists = await deps.results.loadMany<CachedList>(
         scope,
@@ -91,7 +91,7 @@ export function createRtsLoaders(deps: RtsLoaderDeps, credentials: HuaweiCredent
   /** `null`: RTS does not know the deployment (404), cached like any answer. */
   const deployment = new DataLoader<DeploymentKey, SoftwareDeployment | null, string>(
     async (keys) => {
-      deps.metrics.batchSize.observe({ loader: 'rts.deployment' }, keys.length);
+      deps.metrics.observeBatch('rts.deployment', keys.length);
       const byId = new Map(keys.map((k) => [oneIdOf(k), k]));
       return deps.results.loadMany<SoftwareDeployment | null>(
         scope,
