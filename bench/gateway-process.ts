@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { createGateway, GATEWAY_VERSION } from '../src/gateway';
 import { createLogger } from '../src/observability/logger';
@@ -36,6 +36,15 @@ async function main(): Promise<void> {
   // arrive meanwhile wait before the gateway even sees them, which Server-Timing cannot show.
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  // Young-generation collections (scavenges) stop the event loop: their pauses set the floor of
+  // the gateway's tail latency, so the benchmark reports them beside the loop delay.
+  let scavenges: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as Array<PerformanceEntry & { detail?: { kind?: number } }>) {
+      if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) scavenges.push(entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   // The benchmark gone (crashed, interrupted): never outlive it.
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message: ToGateway) => {
@@ -49,12 +58,19 @@ async function main(): Promise<void> {
         cpuMicros: cpu.user + cpu.system,
         // Since the previous ask (nanoseconds in, milliseconds out; the 1 ms resolution subtracted).
         loopDelayMs: { p99: Math.max(0, loopDelay.percentile(99) / 1e6 - 1), max: Math.max(0, loopDelay.max / 1e6 - 1) },
+        scavenges: scavengeFigures(scavenges),
       });
       loopDelay.reset();
+      scavenges = [];
     } else if (message.type === 'stop') {
       void close().finally(() => process.exit(0));
     }
   });
+}
+
+function scavengeFigures(pauses: number[]): { count: number; medianMs: number; maxMs: number } {
+  const sorted = [...pauses].sort((a, b) => a - b);
+  return { count: sorted.length, medianMs: sorted[Math.floor(sorted.length / 2)] ?? 0, maxMs: sorted[sorted.length - 1] ?? 0 };
 }
 
 void main().catch((err: unknown) => {

@@ -72,6 +72,8 @@ interface Row {
   cpuMsPerOp: number;
   /** The serving process's event-loop delay over the run (gateway only). */
   loopDelayMs?: { p99: number; max: number };
+  /** The serving process's scavenges over the run (gateway only). */
+  scavenges?: { count: number; medianMs: number; maxMs: number };
 }
 
 const DIST = __dirname;
@@ -177,6 +179,7 @@ class Bench {
       rssMb: serverAfter ? mb(serverAfter.rssBytes) : undefined,
       cpuMsPerOp,
       loopDelayMs: serverAfter?.loopDelayMs,
+      scavenges: serverAfter?.scavenges,
     };
     this.rows.push(row);
     process.stderr.write(
@@ -188,6 +191,12 @@ class Bench {
   async stopAll(): Promise<void> {
     for (const c of this.children.reverse()) await c.stop().catch(() => undefined);
   }
+}
+
+function scavengeText(row: Row): string {
+  const s = row.scavenges;
+  if (!s?.count) return '-';
+  return `${s.count} times (${fmt(s.count / (row.load.durationMs / 1000), 1)}/s), median ${fmt(s.medianMs, 2)} ms, max ${fmt(s.maxMs, 2)} ms`;
 }
 
 function callsText(calls: Record<string, number>): string {
@@ -450,7 +459,8 @@ async function main(): Promise<void> {
           `end to end as the load generator saw it ${fmt(moderatePipelines.load.p99Ms, 2)} ms and ${fmt(moderate.load.p99Ms, 2)} ms, where a bare /healthz round trip on the same schedule already takes ${fmt(floor.load.p99Ms, 2)} ms at p99 ` +
           `(three processes and Redis on ${os.cpus().length} cores: the machine's own stalls land on every request in flight); ` +
           `the gateway's event loop was held up ${fmt(moderatePipelines.loopDelayMs?.p99 ?? NaN, 2)} / ${fmt(moderate.loopDelayMs?.p99 ?? NaN, 2)} ms at p99 (max ${fmt(moderatePipelines.loopDelayMs?.max ?? NaN, 1)} / ${fmt(moderate.loopDelayMs?.max ?? NaN, 1)} ms), ` +
-          `time a request arriving then waits before Server-Timing starts`,
+          `time a request arriving then waits before Server-Timing starts; ` +
+          `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)}, and a request that meets one waits that long`,
         `- load average after the run: ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')}`,
         ...(clusterRow ? [`- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`] : []),
         '',

@@ -11,7 +11,15 @@ export type FromUpstreams =
 export type ToGateway = { type: 'memory' } | { type: 'stop' };
 export type FromGateway =
   | { type: 'ready'; url: string; cache: string; domains: string[] }
-  | { type: 'memory'; rssBytes: number; heapUsedBytes: number; cpuMicros: number; loopDelayMs?: { p99: number; max: number } }
+  | {
+      type: 'memory';
+      rssBytes: number;
+      heapUsedBytes: number;
+      cpuMicros: number;
+      loopDelayMs?: { p99: number; max: number };
+      /** Young-generation GC pauses since the previous ask. */
+      scavenges?: { count: number; medianMs: number; maxMs: number };
+    }
   | { type: 'error'; message: string };
 
 /**
