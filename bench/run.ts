@@ -282,6 +282,17 @@ async function soak(bench: Bench, env: Record<string, string>, query: string, id
       `at 1 min ${fmt(base)} MB, min ${fmt(min)} MB, max ${fmt(max)} MB, end ${fmt(last)} MB, ` +
       `largest deviation from the 1-min value ${fmt(drift * 100)} % (target ±10 %: ${drift <= 0.1 ? 'met' : 'NOT met'})\n`,
   );
+  // A single sample may land on the top of the old generation's sawtooth (garbage awaiting a
+  // full collection); each minute's median shows the level, so a leak and a GC peak read apart.
+  const byMinute = new Map<number, number[]>();
+  for (const s of steady) byMinute.set(Math.floor(s.atS / 60), [...(byMinute.get(Math.floor(s.atS / 60)) ?? []), s.rssMb]);
+  const medians = [...byMinute.values()].map((v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number);
+  const first = medians[0] ?? 0;
+  const levelDrift = first ? Math.max(...medians.map((m) => Math.abs(m - first))) / first : 0;
+  process.stdout.write(
+    `RSS per minute (median of its samples, from minute 1): ${medians.map((m) => fmt(m)).join(', ')} MB; ` +
+      `largest deviation from minute 1's: ${fmt(levelDrift * 100)} %\n`,
+  );
 }
 
 async function main(): Promise<void> {
