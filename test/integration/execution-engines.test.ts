@@ -73,6 +73,21 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
     }
   });
 
+  it('@skip/@include on fragment spreads and inline fragments, the same field selected twice', async () => {
+    const query = `query Spread($ids: [ID!]!, $a: Boolean!, $b: Boolean!) {
+      pipelines(ids: $ids) {
+        id
+        ...Run @include(if: $a)
+        ... on Pipeline @skip(if: $b) { latestRun { status runNumber } }
+        latestRun { runNumber }
+      }
+    }
+    fragment Run on Pipeline { latestRun { status startTime } }`;
+    for (const [a, b] of [[true, true], [true, false], [false, true], [false, false]]) {
+      await sameAnswerTwice(query, { ids, a, b });
+    }
+  });
+
   it('introspection', async () => {
     const body = await sameAnswerTwice(getIntrospectionQuery());
     expect(body.data?.__schema).toBeDefined();
