@@ -51,6 +51,8 @@ export interface TestGateway {
   config: GatewayConfig;
   /** POST /graphql with JSON; answers status, headers and parsed body. */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  /** POST /graphql with any JSON payload (APQ extensions, a batch, no query at all). */
+  post<B = GraphQLResponse['body']>(payload: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: B }>;
   close(): Promise<void>;
 }
 
@@ -86,26 +88,28 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
   const config = withSimulatedUpstreams(loadConfig(env), sims);
   const gateway = await createGateway(config, { logger: captureLogger(), ...options.deps });
   const url = await gateway.listen();
+  async function post<B = GraphQLResponse['body']>(payload: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify(payload),
+    });
+    const text = await res.text();
+    let body: B;
+    try {
+      body = JSON.parse(text) as B;
+    } catch {
+      throw new Error(`gateway answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+    }
+    return { status: res.status, headers: res.headers, body };
+  }
   return {
     gateway,
     sims,
     url,
     config,
-    async query(query, variables, headers = {}) {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      const text = await res.text();
-      let body: GraphQLResponse['body'];
-      try {
-        body = JSON.parse(text) as GraphQLResponse['body'];
-      } catch {
-        throw new Error(`gateway answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
-      }
-      return { status: res.status, headers: res.headers, body };
-    },
+    query: (query, variables, headers = {}) => post({ query, variables }, headers),
+    post,
     async close() {
       await gateway.close();
       if (!options.sims) await sims.close();

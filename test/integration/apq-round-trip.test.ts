@@ -17,13 +17,8 @@ interface Answer {
   body: { data?: { pipelines?: Array<{ id: string; latestRun: { status: string } | null }> } | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 }
 
-async function post(gw: TestGateway, payload: Record<string, unknown>): Promise<Answer> {
-  const res = await fetch(`${gw.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify(payload),
-  });
-  return { status: res.status, body: (await res.json()) as Answer['body'] };
+function post(gw: TestGateway, payload: Record<string, unknown>): Promise<Answer> {
+  return gw.post<Answer['body']>(payload);
 }
 
 describe('automatic persisted queries shared through Redis', () => {

@@ -21,13 +21,8 @@ interface Answer {
   body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 }
 
-async function post(gw: TestGateway, payload: Record<string, unknown>): Promise<Answer> {
-  const res = await fetch(`${gw.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify(payload),
-  });
-  return { status: res.status, body: (await res.json()) as Answer['body'] };
+function post(gw: TestGateway, payload: Record<string, unknown>): Promise<Answer> {
+  return gw.post<Answer['body']>(payload);
 }
 
 const byId = (query: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha(query) } }, variables: VARIABLES });
