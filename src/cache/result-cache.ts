@@ -275,7 +275,7 @@ export class ResultCache {
     load: (signal: AbortSignal) => Promise<T>,
     options: Omit<LoadOptions, 'ttlSeconds'> = {},
   ): Promise<T> {
-    const [value] = await this.loadMany<T>(scope, [id], { ...options, ttlSeconds }, async (_ids, signal) => new Map([[id, await load(signal)]]));
+    const [value] = await this.loadMany<T>(scope, [id], { ttlSeconds, ...options }, async (_ids, signal) => new Map([[id, await load(signal)]]));
     if (value instanceof Error) throw value;
     return value as T;
   }

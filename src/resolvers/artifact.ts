@@ -68,7 +68,7 @@ async function searchConnection(
     projectId: input.optionalProject(search.projectId),
   };
   const loaders = ctx.loaders.artifact;
-  const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ ...base, pageNo, pageSize }));
+  const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ pageNo, pageSize, ...base }));
   if (!read) return null;
   reportLeftOut(ctx, info, read.leftOut, 'search hit', 'artifact');
   return positionedConnection(read, window);
@@ -121,7 +121,7 @@ export const artifactResolvers: Resolvers = {
         inRecycleBin: filter?.inRecycleBin ?? undefined,
       };
       const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.repositoryPage.load({ ...base, pageNo, pageSize }));
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.repositoryPage.load({ pageNo, pageSize, ...base }));
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'repository', 'artifact');
       return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
@@ -188,7 +188,7 @@ export const artifactResolvers: Resolvers = {
         repositoryId: input.repositoryId(repositoryId, 'repositoryId'),
       };
       const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.auditPage.load({ ...base, pageNo, pageSize }));
+      const read = await readWindow(window, (pageNo, pageSize) => loaders.auditPage.load({ pageNo, pageSize, ...base }));
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'audit log entry', 'artifact');
       return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };

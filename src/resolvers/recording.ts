@@ -179,7 +179,7 @@ export const recordingResolvers: Resolvers = {
       const list = unwrap(await ctx.loaders.bandwidth.accountRecordings.load({ accountId: account, filter: checked }));
       const { connection, leftOut } = recordingsWindow(list, window);
       reportLeftOut(ctx, info, leftOut, 'recording', 'bandwidth');
-      return { ...connection, capped: list.capped };
+      return { capped: list.capped, ...connection };
     },
     async callRecordings(_root, { accountId, callId }, ctx) {
       const account = accountOf(ctx, accountId);

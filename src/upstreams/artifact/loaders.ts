@@ -210,7 +210,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
     const { result } = await client.listRepositories(deps.tenantId, projectId, query, credentials, sig);
     const page = failOn(readRepositoryPage(result));
     const mapped = mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapRepository(row, zone));
-    return { ...mapped, total: page.total, count: page.items.length };
+    return { total: page.total, count: page.items.length, ...mapped };
   });
 
   const projectRepositories = loader<string, MappedRows<RepositoryModel>>('projectRepositories', 'artifact-repository-list', async (projectId, sig) => {
@@ -231,7 +231,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
         ? await client.searchByName(k.term, query, credentials, sig)
         : await client.searchByChecksum(k.term, query, credentials, sig);
     const hits = failOn(readSearchHits(result));
-    return { ...mapEach(hits, (k.pageNo - 1) * k.pageSize, (row) => mapArtifact(row, zone)), total: null, count: hits.length };
+    return { total: null, count: hits.length, ...mapEach(hits, (k.pageNo - 1) * k.pageSize, (row) => mapArtifact(row, zone)) };
   });
 
   const fileTree = loader<FileKey & { inRecycleBin?: boolean }, FileTreeModel | null>('fileTree', 'artifact-files', (k, sig) =>
@@ -278,14 +278,14 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
           sig,
         );
         const page = failOn(readAuditPage(result));
-        return { ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapAuditLog(row, zone)), total: page.total, count: page.items.length };
+        return { total: page.total, count: page.items.length, ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapAuditLog(row, zone)) };
       }),
   );
 
   const followedPage = loader<{ projectId?: string; pageNo: number; pageSize: number }, Page<FollowedArtifact>>('followedPage', 'artifact-follow', async (k, sig) => {
     const { result } = await client.followedArtifacts(k, credentials, sig);
     const page = failOn(readFollowedPage(result));
-    return { ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapFollowedArtifact(row, zone)), total: page.total, count: page.items.length };
+    return { total: page.total, count: page.items.length, ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapFollowedArtifact(row, zone)) };
   });
 
   return {
