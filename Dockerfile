@@ -9,8 +9,10 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: nothing the build needs compiles natively (codegen's file watcher does, unused).
-RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY patches ./patches
+# --ignore-scripts: nothing the build needs compiles natively (codegen's file watcher does, unused);
+# the project's own postinstall (patch-package, see patches/) is then run by hand.
+RUN npm ci --no-audit --no-fund --ignore-scripts && npx patch-package --error-on-fail
 COPY . .
 RUN npm run build
 
@@ -20,7 +22,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY patches ./patches
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npx patch-package --error-on-fail && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
 USER node

@@ -73,6 +73,19 @@ describe('Dockerfile', () => {
     expect(all(runtime, 'ENV').map((i) => i.args).join(' ')).toContain('NODE_ENV=production');
   });
 
+  it("applies the project's dependency patches (patches/) in both stages, as npm ci's postinstall does", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.scripts.postinstall).toMatch(/^patch-package\b/);
+    // A production install (--omit=dev) must still be able to apply them.
+    expect(pkg.dependencies['patch-package']).toBeDefined();
+    for (const stage of [build, runtime]) {
+      expect(all(stage, 'COPY').map((i) => i.args)).toContain('patches ./patches');
+      const install = all(stage, 'RUN').find((i) => /\bnpm ci\b/.test(i.args))?.args ?? '';
+      // --ignore-scripts skips the postinstall, so the install runs patch-package itself.
+      expect(install).toMatch(/npm ci .*&& npx patch-package --error-on-fail/);
+    }
+  });
+
   it('runs as a non-root user, with a health check on /healthz', () => {
     const users = all(runtime, 'USER').map((i) => i.args);
     expect(users.length).toBeGreaterThan(0);
