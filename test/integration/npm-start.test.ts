@@ -9,8 +9,8 @@ function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...extra };
 }
 
-async function startMain(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN], { env });
+async function startMain(env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN], { env });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -48,6 +48,23 @@ const built = existsSync(MAIN);
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+    }
+  });
+
+  it.each([
+    [[], false],
+    [['--allocation-site-pretenuring'], true],
+  ])("turns V8's allocation-site pretenuring off unless node was started with a flag of its own (%j), and logs which", async (flags, pretenuring) => {
+    const { child, output } = await startMain(bareEnv(), flags as string[]);
+    try {
+      const listening = output()
+        .split('\n')
+        .find((l) => l.includes('gateway listening on'));
+      expect((JSON.parse(listening ?? '{}') as { gc?: unknown }).gc).toEqual({ allocationSitePretenuring: pretenuring });
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
     }
   });
 
