@@ -52,15 +52,15 @@ const built = existsSync(MAIN);
   });
 
   it.each([
-    [[], false],
-    [['--allocation-site-pretenuring'], true],
-  ])("turns V8's allocation-site pretenuring off unless node was started with a flag of its own (%j), and logs which", async (flags, pretenuring) => {
-    const { child, output } = await startMain(bareEnv(), flags as string[]);
+    [[], { allocationSitePretenuring: false, heapGrowingPercent: 50 }],
+    [['--allocation-site-pretenuring', '--heap-growing-percent=20'], { allocationSitePretenuring: true, heapGrowingPercent: 20 }],
+  ])("tunes V8's garbage collector unless node was started with flags of its own (%j), and logs how", async (flags, gc) => {
+    const { child, output } = await startMain(bareEnv(), flags);
     try {
       const listening = output()
         .split('\n')
         .find((l) => l.includes('gateway listening on'));
-      expect((JSON.parse(listening ?? '{}') as { gc?: unknown }).gc).toEqual({ allocationSitePretenuring: pretenuring });
+      expect((JSON.parse(listening ?? '{}') as { gc?: unknown }).gc).toEqual(gc);
     } finally {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
