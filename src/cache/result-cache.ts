@@ -94,6 +94,12 @@ export interface ResultCacheOptions {
 
 type Lookup<T> = { state: 'fresh' | 'stale'; value: T } | { state: 'miss' };
 
+/**
+ * What a lookup found: on the warm path every value, fresh, with no per-id record built;
+ * otherwise one {@link Lookup} per id.
+ */
+type Found<T> = { version: string; epoch: number } & ({ fresh: T[]; lookups?: undefined } | { fresh?: undefined; lookups: Array<Lookup<T>> });
+
 interface HotEntry {
   /** Scope version the value was read under. */
   v: string;
@@ -118,8 +124,12 @@ export class ResultCache {
   private readonly refreshing = new Set<string>();
   private readonly background = new Set<Promise<void>>();
   private readonly now: () => number;
-  /** Hot layer: parsed fresh entries by cache key, oldest first (bounded). */
-  private readonly hot: Map<string, HotEntry> | null;
+  /**
+   * Hot layer: parsed fresh entries by scope, then by id, oldest first; at most `hotMax` in
+   * all. Keyed by the strings callers already hold, so a warm read builds no key per id.
+   */
+  private readonly hot: Map<string, Map<string, HotEntry>> | null;
+  private hotSize = 0;
   private readonly hotMax: number;
   /**
    * Invalidations this process made, per scope. Part of every in-process key beside the shared
@@ -185,8 +195,8 @@ export class ResultCache {
 
   /** Fresh cached values only (a stale entry reads as a miss); see {@link loadMany} for SWR. */
   async readMany<T>(scope: CacheScope, ids: readonly string[]): Promise<CachedRead<T>> {
-    const { lookups, version } = await this.lookup<T>(scope, ids);
-    const values = lookups.map((l) => (l.state === 'fresh' ? l.value : undefined));
+    const { fresh, lookups, version } = await this.lookup<T>(scope, ids);
+    const values = fresh ?? lookups.map((l) => (l.state === 'fresh' ? l.value : undefined));
     this.count('hit', values.filter((v) => v !== undefined).length);
     this.count('miss', values.filter((v) => v === undefined).length);
     return { values, version };
@@ -220,8 +230,12 @@ export class ResultCache {
    */
   async loadMany<T>(scope: CacheScope, ids: readonly string[], options: LoadOptions, fetch: ResultFetch<T>): Promise<Array<T | Error>> {
     if (ids.length === 0) return [];
-    const { lookups, version, epoch } = await this.lookup<T>(scope, ids);
+    const { fresh, lookups, version, epoch } = await this.lookup<T>(scope, ids);
     // The warm path: everything fresh.
+    if (fresh) {
+      this.count('hit', ids.length);
+      return fresh;
+    }
     if (lookups.every((l) => l.state === 'fresh')) {
       this.count('hit', ids.length);
       return lookups.map((l) => (l as { value: T }).value);
@@ -297,19 +311,17 @@ export class ResultCache {
     while (this.background.size) await Promise.all([...this.background]);
   }
 
-  private async lookup<T>(scope: CacheScope, ids: readonly string[]): Promise<{ lookups: Array<Lookup<T>>; version: string; epoch: number }> {
-    const keys = ids.map((id) => this.key(scope, id));
-    const epoch = this.epochOf(scope);
-    if (this.hot && this.cache.health().state === 'up') {
+  private async lookup<T>(scope: CacheScope, ids: readonly string[]): Promise<Found<T>> {
+    const scopeKey = this.scopeKey(scope);
+    const epoch = this.epochs.get(scopeKey) ?? 0;
+    const hotScope = this.hot?.get(scopeKey);
+    if (hotScope && ids.length && this.cache.health().state === 'up') {
       // Fast path: every entry is hot and fresh; one small read says none was invalidated.
-      const now = this.now();
-      const hits = keys.map((k) => this.hot?.get(k));
-      if (hits.length && hits.every((h) => h !== undefined && h.freshUntil > now)) {
+      const hits = this.hotHits(hotScope, ids);
+      if (hits) {
         const versionKey = this.versionKey(scope);
-        const served = (version: string) =>
-          hits.every((h) => h?.v === version && h.e === epoch)
-            ? { lookups: hits.map((h): Lookup<T> => ({ state: 'fresh', value: (h as HotEntry).d as T })), version, epoch }
-            : null;
+        const served = (version: string): Found<T> | null =>
+          hits.every((h) => h.v === version && h.e === epoch) ? { fresh: hits.map((h) => h.d as T), version, epoch } : null;
         const known = this.listening ? this.versions?.get(versionKey) : undefined;
         if (known !== undefined) {
           const answer = served(known);
@@ -318,7 +330,7 @@ export class ResultCache {
         const generation = this.generation;
         // One entry rides along: if Redis answers it, the version beside it (same slot, same
         // command) is real; a failed read answers nothing and falls through to the full read.
-        const [rawVersion, witness] = await this.cache.getMany([versionKey, keys[0] as string]);
+        const [rawVersion, witness] = await this.cache.getMany([versionKey, this.key(scope, ids[0] as string)]);
         const version = rawVersion ?? '0';
         if (witness !== undefined) {
           // Remembered only if no invalidation message (nor a lost subscription) came meanwhile.
@@ -332,7 +344,7 @@ export class ResultCache {
         }
       }
     }
-    const [rawVersion, ...raw] = await this.cache.getMany([this.versionKey(scope), ...keys]);
+    const [rawVersion, ...raw] = await this.cache.getMany([this.versionKey(scope), ...ids.map((id) => this.key(scope, id))]);
     const version = rawVersion ?? '0';
     const now = this.now();
     const lookups = raw.map((r, i): Lookup<T> => {
@@ -341,13 +353,25 @@ export class ResultCache {
         const stored = JSON.parse(r) as Stored<T>;
         if (stored.v !== version) return { state: 'miss' };
         const fresh = stored.f === undefined || stored.f > now;
-        if (fresh && stored.f !== undefined) this.remember(keys[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });
+        if (fresh && stored.f !== undefined) this.remember(scopeKey, ids[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });
         return { state: fresh ? 'fresh' : 'stale', value: stored.d };
       } catch {
         return { state: 'miss' };
       }
     });
     return { lookups, version, epoch };
+  }
+
+  /** The hot entries of `ids`, in order, if every one is there and still fresh. */
+  private hotHits(entries: Map<string, HotEntry>, ids: readonly string[]): HotEntry[] | null {
+    const now = this.now();
+    const hits = new Array<HotEntry>(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const hit = entries.get(ids[i] as string);
+      if (hit === undefined || hit.freshUntil <= now) return null;
+      hits[i] = hit;
+    }
+    return hits;
   }
 
   private scopeKey(scope: CacheScope): string {
@@ -358,14 +382,25 @@ export class ResultCache {
     return this.epochs.get(this.scopeKey(scope)) ?? 0;
   }
 
-  private remember(key: string, entry: HotEntry): void {
+  private remember(scopeKey: string, id: string, entry: HotEntry): void {
     if (!this.hot) return;
-    this.hot.delete(key);
-    this.hot.set(key, entry);
-    while (this.hot.size > this.hotMax) {
-      const oldest = this.hot.keys().next();
-      if (oldest.done) break;
-      this.hot.delete(oldest.value);
+    let entries = this.hot.get(scopeKey);
+    if (!entries) {
+      entries = new Map();
+      this.hot.set(scopeKey, entries);
+    }
+    if (entries.delete(id)) this.hotSize -= 1;
+    entries.set(id, entry);
+    this.hotSize += 1;
+    // Over the bound: the oldest entries of the scope remembered longest ago go first.
+    for (const [oldestScope, oldest] of this.hot) {
+      if (this.hotSize <= this.hotMax) break;
+      for (const oldestId of oldest.keys()) {
+        if (this.hotSize <= this.hotMax) break;
+        oldest.delete(oldestId);
+        this.hotSize -= 1;
+      }
+      if (oldest.size === 0) this.hot.delete(oldestScope);
     }
   }
 

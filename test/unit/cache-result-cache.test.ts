@@ -245,6 +245,30 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
       await here.idle();
     });
 
+    it('keeps at most `hotEntries` hot across scopes, dropping those remembered longest ago first', async () => {
+      const { cache, reads } = sharedCache(Date.now);
+      const here = new ResultCache(cache, 'unit', undefined, { hotEntries: 3 });
+      const upstream = fakeUpstream();
+      const other: CacheScope = { namespace: 'thing', identity: 'id-hash-2' };
+      const load = (s: CacheScope, ids: string[]) => here.loadMany<string>(s, ids, { ttlSeconds: 10 }, (missing) => upstream.fetch(missing));
+      // Written, then read from the shared cache and kept hot: a and b of one scope, then c and d of another.
+      for (let i = 0; i < 2; i++) {
+        await load(scope, ['a', 'b']);
+        await load(other, ['c', 'd']);
+      }
+      const readsOf = async (s: CacheScope, ids: string[]) => {
+        reads.get = reads.getMany = reads.keys = 0;
+        expect(await load(s, ids)).toEqual(ids.map((id) => `${id}@1`));
+        return reads.keys;
+      };
+      // c and d are hot (the version and one entry); of the first scope only b still is, so
+      // asking for a and b reads both entries again.
+      expect(await readsOf(other, ['c', 'd'])).toBe(2);
+      expect(await readsOf(scope, ['b'])).toBe(2);
+      expect(await readsOf(scope, ['a', 'b'])).toBe(3);
+      expect(upstream.calls).toHaveLength(2);
+    });
+
     /** An in-memory pub/sub for the processes of one test; `listening` can be cut and restored. */
     function fakeBroadcast() {
       const listeners: Array<{ channel: string; onMessage: (m: string) => void; onListening: (l: boolean) => void; on: boolean }> = [];

@@ -132,6 +132,11 @@ function stableKey(value: unknown): string {
   return `{${out}}`;
 }
 
+/** A per-request loader of one kind of key: loads of one tick go out as one batch. */
+export interface KeyedLoader<K, V> {
+  load(key: K): Promise<V>;
+}
+
 /** A mapped value, or the mapping's error thrown (a single lookup has no siblings to spare). */
 function failOn<T>(value: T): Exclude<T, Error> {
   if (value instanceof Error) throw value;
@@ -153,19 +158,19 @@ function mapEach<T>(items: readonly unknown[], firstPosition: number, map: (row:
 export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
   const { client, timezone: zone } = deps;
   const scope = (namespace: ArtifactCacheGroup) => ({ namespace, identity: credentials.identity });
-  const all: Array<DataLoader<never, unknown, string>> = [];
+  const all: Array<DataLoader<string, unknown, string>> = [];
 
   /**
    * A loader whose batch goes through the shared result cache (fresh and stale-while-revalidate
    * hits, in-flight reads of concurrent requests shared, misses loaded CONCURRENCY at a time), or
    * straight to the upstream for a group of `null` (never shared).
    */
-  function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K, signal?: AbortSignal) => Promise<V>): DataLoader<K, V, string> {
-    const dl = new DataLoader<K, V, string>(
-      async (keys) => {
-        deps.metrics.observeBatch(`artifact.${name}`, keys.length);
-        const ids = keys.map((k) => stableKey(k));
-        const keyOf = new Map(ids.map((id, i) => [id, keys[i] as K]));
+  function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K, signal?: AbortSignal) => Promise<V>): KeyedLoader<K, V> {
+    // Keyed by the key's canonical text, computed once per load; the key itself is kept for the upstream call.
+    const keyOf = new Map<string, K>();
+    const dl = new DataLoader<string, V, string>(
+      async (ids) => {
+        deps.metrics.observeBatch(`artifact.${name}`, ids.length);
         const fetch = async (wanted: readonly string[], callSignal?: AbortSignal): Promise<Map<string, V | Error>> => {
           const out = new Map<string, V | Error>();
           await forEachLimited(wanted, CONCURRENCY, async (id) => {
@@ -183,10 +188,16 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
         }
         return deps.results.loadMany<V>(scope(group), ids, { upstream: 'artifact', ttlSeconds: deps.ttlSeconds, signal }, fetch);
       },
-      { cacheKeyFn: stableKey, maxBatchSize: 200 },
+      { maxBatchSize: 200 },
     );
-    all.push(dl as unknown as DataLoader<never, unknown, string>);
-    return dl;
+    all.push(dl);
+    return {
+      load(key) {
+        const id = stableKey(key);
+        if (!keyOf.has(id)) keyOf.set(id, key);
+        return dl.load(id);
+      },
+    };
   }
 
   const repository = loader<string, RepositoryModel | null>('repository', 'artifact-repository', (id, sig) =>
