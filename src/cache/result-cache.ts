@@ -130,6 +130,8 @@ export class ResultCache {
    */
   private readonly hot: Map<string, Map<string, HotEntry>> | null;
   private hotSize = 0;
+  /** Version keys by scope key (see {@link versionKeyOf}). */
+  private readonly versionKeys = new Map<string, string>();
   private readonly hotMax: number;
   /**
    * Invalidations this process made, per scope. Part of every in-process key beside the shared
@@ -319,7 +321,7 @@ export class ResultCache {
       // Fast path: every entry is hot and fresh; one small read says none was invalidated.
       const hits = this.hotHits(hotScope, ids);
       if (hits) {
-        const versionKey = this.versionKey(scope);
+        const versionKey = this.versionKeyOf(scopeKey, scope);
         const served = (version: string): Found<T> | null =>
           hits.every((h) => h.v === version && h.e === epoch) ? { fresh: hits.map((h) => h.d as T), version, epoch } : null;
         const known = this.listening ? this.versions?.get(versionKey) : undefined;
@@ -483,6 +485,17 @@ export class ResultCache {
 
   private invalidationChannel(): string {
     return `${this.prefix}:invalidations`;
+  }
+
+  /** {@link versionKey}, remembered per scope for the warm path (bounded like the hot layer). */
+  private versionKeyOf(scopeKey: string, scope: CacheScope): string {
+    let key = this.versionKeys.get(scopeKey);
+    if (key === undefined) {
+      if (this.versionKeys.size >= this.hotMax) this.versionKeys.clear();
+      key = this.versionKey(scope);
+      this.versionKeys.set(scopeKey, key);
+    }
+    return key;
   }
 
   private versionKey(scope: CacheScope): string {

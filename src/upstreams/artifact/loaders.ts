@@ -118,18 +118,29 @@ async function forEachLimited<T>(items: readonly T[], limit: number, run: (item:
 /**
  * The same string for equal keys whatever their property order; properties set to undefined
  * count as absent. Hand-written rather than JSON.stringify with a replacer: it runs for every
- * key of every load (twice: DataLoader's key, then the cache's id).
+ * key of every load (once: it is both DataLoader's key and the cache's id).
  */
 function stableKey(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
   const record = value as Record<string, unknown>;
   let out = '';
-  for (const k of Object.keys(record).sort()) {
+  for (const k of sortInPlace(Object.keys(record))) {
     if (record[k] === undefined) continue;
     out += `${out ? ',' : ''}${JSON.stringify(k)}:${stableKey(record[k])}`;
   }
   return `{${out}}`;
+}
+
+/** Sorts a few strings where they are (an insertion sort: Array#sort allocates its work space on every call). */
+function sortInPlace(items: string[]): string[] {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (items[j] as string) > item; j--) items[j + 1] = items[j] as string;
+    items[j + 1] = item;
+  }
+  return items;
 }
 
 /** A per-request loader of one kind of key: loads of one tick go out as one batch. */
