@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { createGateway, GATEWAY_VERSION } from '../src/gateway';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
         // Since the previous ask (nanoseconds in, milliseconds out; the 1 ms resolution subtracted).
         loopDelayMs: { p99: Math.max(0, loopDelay.percentile(99) / 1e6 - 1), max: Math.max(0, loopDelay.max / 1e6 - 1) },
         scavenges: scavengeFigures(scavenges),
+        runQueueWaitMs: runQueueWaitMs(),
       });
       loopDelay.reset();
       scavenges = [];
@@ -69,6 +71,16 @@ async function main(): Promise<void> {
       void close().finally(() => process.exit(0));
     }
   });
+}
+
+/** The main thread's wait for a CPU so far (ms), where Linux tells it (`/proc/.../schedstat`). */
+function runQueueWaitMs(): number | undefined {
+  try {
+    const waitedNs = Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitedNs) ? waitedNs / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function scavengeFigures(pauses: number[]): { count: number; medianMs: number; maxMs: number } {

@@ -74,6 +74,8 @@ interface Row {
   loopDelayMs?: { p99: number; max: number };
   /** The serving process's scavenges over the run (gateway only). */
   scavenges?: { count: number; medianMs: number; maxMs: number };
+  /** How long the gateway's main thread waited for a CPU over the run (ms; Linux only). */
+  runQueueWaitMs?: number;
 }
 
 const DIST = __dirname;
@@ -180,6 +182,10 @@ class Bench {
       cpuMsPerOp,
       loopDelayMs: serverAfter?.loopDelayMs,
       scavenges: serverAfter?.scavenges,
+      runQueueWaitMs:
+        serverBefore?.runQueueWaitMs !== undefined && serverAfter?.runQueueWaitMs !== undefined
+          ? serverAfter.runQueueWaitMs - serverBefore.runQueueWaitMs
+          : undefined,
     };
     this.rows.push(row);
     process.stderr.write(
@@ -197,6 +203,11 @@ function scavengeText(row: Row): string {
   const s = row.scavenges;
   if (!s?.count) return '-';
   return `${s.count} times (${fmt(s.count / (row.load.durationMs / 1000), 1)}/s), median ${fmt(s.medianMs, 2)} ms, max ${fmt(s.maxMs, 2)} ms`;
+}
+
+function runQueueText(row: Row): string {
+  if (row.runQueueWaitMs === undefined) return '- (no schedstat)';
+  return `${fmt(row.runQueueWaitMs / (row.load.durationMs / 1000), 1)} ms per second of the run`;
 }
 
 function callsText(calls: Record<string, number>): string {
@@ -471,7 +482,8 @@ async function main(): Promise<void> {
           `(three processes and Redis on ${os.cpus().length} cores: the machine's own stalls land on every request in flight); ` +
           `the gateway's event loop was held up ${fmt(moderatePipelines.loopDelayMs?.p99 ?? NaN, 2)} / ${fmt(moderate.loopDelayMs?.p99 ?? NaN, 2)} ms at p99 (max ${fmt(moderatePipelines.loopDelayMs?.max ?? NaN, 1)} / ${fmt(moderate.loopDelayMs?.max ?? NaN, 1)} ms), ` +
           `time a request arriving then waits before Server-Timing starts; ` +
-          `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)}, and a request that meets one waits that long`,
+          `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)} (V8 runs them between tasks, so a request arriving during one waits that long before Server-Timing starts); ` +
+          `its main thread waited for a CPU ${runQueueText(moderatePipelines)} / ${runQueueText(moderate)}: both cores busy with the machine's other processes, time that lands inside Server-Timing too`,
         `- load average after the run: ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')}`,
         ...(clusterRow ? [`- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`] : []),
         '',
