@@ -74,6 +74,8 @@ interface Row {
   loopDelayMs?: { p99: number; max: number };
   /** The serving process's scavenges over the run (gateway only). */
   scavenges?: { count: number; medianMs: number; maxMs: number };
+  /** The serving process's full (mark-compact) collections over the run (gateway only). */
+  fullCollections?: { count: number; medianMs: number; maxMs: number };
   /** How long the gateway's main thread waited for a CPU over the run (ms; Linux only). */
   runQueueWaitMs?: number;
 }
@@ -182,6 +184,7 @@ class Bench {
       cpuMsPerOp,
       loopDelayMs: serverAfter?.loopDelayMs,
       scavenges: serverAfter?.scavenges,
+      fullCollections: serverAfter?.fullCollections,
       runQueueWaitMs:
         serverBefore?.runQueueWaitMs !== undefined && serverAfter?.runQueueWaitMs !== undefined
           ? serverAfter.runQueueWaitMs - serverBefore.runQueueWaitMs
@@ -203,6 +206,12 @@ function scavengeText(row: Row): string {
   const s = row.scavenges;
   if (!s?.count) return '-';
   return `${s.count} times (${fmt(s.count / (row.load.durationMs / 1000), 1)}/s), median ${fmt(s.medianMs, 2)} ms, max ${fmt(s.maxMs, 2)} ms`;
+}
+
+function fullCollectionText(row: Row): string {
+  const f = row.fullCollections;
+  if (!f) return '-';
+  return f.count ? `${f.count} (max ${fmt(f.maxMs, 2)} ms)` : 'none';
 }
 
 function runQueueText(row: Row): string {
@@ -393,7 +402,9 @@ async function main(): Promise<void> {
     const warmRow = await bench.scenario('gateway, warm cache: dashboard', gql(warm.url, () => warmIds), warm.child);
     // The same 20 pipelines the raw status call answers: the like-for-like comparison.
     const warmPipelines = await bench.scenario('gateway, warm cache: 20 pipelines only', gql(warm.url, () => warmIds, pipelinesOnly), warm.child);
-    const moderateMs = Math.max(4000, options.durationMs);
+    // Longer than the closed-loop rows: under load a full collection comes every 10-20 s and
+    // pauses the gateway for several ms, so in a short window p99 depends on whether one landed.
+    const moderateMs = Math.max(4000, options.durationMs * 2.5);
     const moderateRate = (row: Row) => Math.max(20, Math.round((row.load.rps * MODERATE_SHARE) / 10) * 10);
     const open = (rate: number) => ({ concurrency: 16, durationMs: moderateMs, ratePerSecond: rate });
     const moderate = await bench.scenario(
@@ -483,7 +494,8 @@ async function main(): Promise<void> {
           `the gateway's event loop was held up ${fmt(moderatePipelines.loopDelayMs?.p99 ?? NaN, 2)} / ${fmt(moderate.loopDelayMs?.p99 ?? NaN, 2)} ms at p99 (max ${fmt(moderatePipelines.loopDelayMs?.max ?? NaN, 1)} / ${fmt(moderate.loopDelayMs?.max ?? NaN, 1)} ms), ` +
           `time a request arriving then waits before Server-Timing starts; ` +
           `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)} (V8 runs them between tasks, so a request arriving during one waits that long before Server-Timing starts); ` +
-          `its main thread waited for a CPU ${runQueueText(moderatePipelines)} / ${runQueueText(moderate)}: both cores busy with the machine's other processes, time that lands inside Server-Timing too`,
+          `its full collections: ${fullCollectionText(moderatePipelines)} / ${fullCollectionText(moderate)} (each also holds it up in incremental steps before that last pause); ` +
+          `its main thread waited for a CPU ${runQueueText(moderatePipelines)} / ${runQueueText(moderate)}, time that lands inside Server-Timing too (Linux tends to wake it on the core of the load generator that woke it; see docs/scaling.md)`,
         `- load average after the run: ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')}`,
         ...(clusterRow ? [`- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`] : []),
         '',

@@ -19,9 +19,11 @@ export type FromGateway =
       loopDelayMs?: { p99: number; max: number };
       /** Young-generation GC pauses since the previous ask. */
       scavenges?: { count: number; medianMs: number; maxMs: number };
+      /** Full (mark-compact) GC pauses since the previous ask: their last, atomic part. */
+      fullCollections?: { count: number; medianMs: number; maxMs: number };
       /**
        * How long the main thread has been runnable but waiting for a CPU (ms, since it started;
-       * Linux `schedstat`): time the machine's other processes held both cores.
+       * Linux `schedstat`).
        */
       runQueueWaitMs?: number;
     }
