@@ -20,6 +20,7 @@ import type { BandwidthClient } from './upstreams/bandwidth/client';
 import { bandwidthCredentials } from './upstreams/bandwidth/credentials';
 import { createBandwidthLoaders, type BandwidthLoaders } from './upstreams/bandwidth/loaders';
 import { createRtsLoaders, type RtsLoaders } from './upstreams/rts/loaders';
+import type { Cancellation, SignalSource } from './runtime/cancellation';
 
 /** Typed API of each configured upstream; absent when its endpoint is not configured. */
 export interface UpstreamApis {
@@ -51,8 +52,30 @@ export interface GatewayContext {
   /** The gateway's logger: every line written while serving this operation carries its request id (the request scope). */
   logger: Logger;
   /** Aborted when the client goes away or the operation's deadline passes. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
   loaders: RequestLoaders;
+}
+
+/**
+ * The context of one operation. A class, so that `signal` is a getter on its prototype: the
+ * signal is made only if a resolver or an upstream call asks for it (src/runtime/cancellation.ts).
+ */
+export class OperationContext implements GatewayContext {
+  readonly logger: Logger;
+  readonly loaders: RequestLoaders;
+
+  constructor(
+    readonly principal: Principal,
+    readonly services: GatewayServices,
+    private readonly cancellation: Cancellation,
+  ) {
+    this.logger = services.logger;
+    this.loaders = new RequestLoaders(services, principal, cancellation);
+  }
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
 }
 
 /** The API of an upstream, or the contract's UPSTREAM_UNAVAILABLE when it is not configured. */
@@ -76,7 +99,7 @@ export class RequestLoaders {
   constructor(
     private readonly services: GatewayServices,
     private readonly principal: Principal,
-    private readonly signal: AbortSignal,
+    private readonly cancel: SignalSource,
   ) {}
 
   get pipeline(): PipelineLoaders {
@@ -91,7 +114,7 @@ export class RequestLoaders {
         timezone: config.upstreamTimezone,
       },
       huaweiAuth.for(this.principal),
-      this.signal,
+      this.cancel,
     );
     return this.pipelineLoaders;
   }
@@ -113,7 +136,7 @@ export class RequestLoaders {
           exposeMavenPasswords: config.artifactExposeMavenPasswords,
         },
         huaweiAuth.for(this.principal),
-        this.signal,
+        this.cancel,
       );
     }
     return this.artifactLoaders;
@@ -135,7 +158,7 @@ export class RequestLoaders {
           maxPerPage: COMESTRI_MAX_PER_PAGE,
         },
         comestriCredentials(config.comestri),
-        this.signal,
+        this.cancel,
       );
     }
     return this.comestriLoaders;
@@ -152,7 +175,7 @@ export class RequestLoaders {
         timezone: config.upstreamTimezone,
       },
       huaweiAuth.for(this.principal),
-      this.signal,
+      this.cancel,
     );
     return this.rtsLoaders;
   }
@@ -168,7 +191,7 @@ export class RequestLoaders {
         timezone: config.upstreamTimezone,
       },
       bandwidthCredentials(config),
-      this.signal,
+      this.cancel,
     );
     return this.bandwidthLoaders;
   }

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from './context';
-import { RequestLoaders } from './context';
+import { OperationContext } from './context';
+import { Cancellation } from './runtime/cancellation';
 import type { GatewayKeys } from './auth/gateway-keys';
 import type { Principal } from './auth/principal';
 import { UPSTREAM_NAMES } from './config';
@@ -193,22 +194,21 @@ export class GatewayHttpServer {
 
     const callerToken = typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
     const principal: Principal = { requestId, gatewayKeyId: key.keyId, callerToken };
-    // One signal per operation: aborted when the client goes away or at the operation's
-    // deadline (upstream calls still running then are cancelled: UPSTREAM_TIMEOUT). A plain
-    // timer, cleared as soon as the operation ends, so nothing of it outlives the answer
-    // (AbortSignal.timeout's timer cannot be cleared and runs for the whole deadline).
-    const abort = new AbortController();
+    // One cancellation per operation: when the client goes away or at the operation's deadline
+    // (upstream calls still running then are cancelled: UPSTREAM_TIMEOUT). Its AbortSignal is
+    // made only if an upstream call needs it. A plain timer, cleared as soon as the operation
+    // ends, so nothing of it outlives the answer (AbortSignal.timeout's runs the whole deadline).
+    const cancellation = new Cancellation();
     const onClose = () => {
-      if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+      if (!res.writableFinished) cancellation.abort(new Error('client closed the connection'));
     };
     res.on('close', onClose);
     const deadline = setTimeout(
-      () => abort.abort(new DOMException(`The operation's deadline of ${services.config.operationDeadlineMs} ms passed`, 'TimeoutError')),
+      () => cancellation.abort(new DOMException(`The operation's deadline of ${services.config.operationDeadlineMs} ms passed`, 'TimeoutError')),
       services.config.operationDeadlineMs,
     );
-    const signal = abort.signal;
     try {
-      await this.answerGraphQL(req, res, { method, headers, url, body, principal, signal, started });
+      await this.answerGraphQL(req, res, { method, headers, url, body, principal, cancellation, started });
     } finally {
       clearTimeout(deadline);
       res.off('close', onClose);
@@ -218,21 +218,15 @@ export class GatewayHttpServer {
   private async answerGraphQL(
     req: IncomingMessage,
     res: ServerResponse,
-    op: { method: string; headers: HeaderMap; url: URL; body: unknown; principal: Principal; signal: AbortSignal; started: number },
+    op: { method: string; headers: HeaderMap; url: URL; body: unknown; principal: Principal; cancellation: Cancellation; started: number },
   ): Promise<void> {
     const { services, apollo } = this.options;
-    const { method, headers, url, body, principal, signal, started } = op;
+    const { method, headers, url, body, principal, cancellation, started } = op;
     const requestId = principal.requestId;
     const execute = () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: url.search, body },
-        context: async () => ({
-          principal,
-          services,
-          logger: services.logger,
-          signal,
-          loaders: new RequestLoaders(services, principal, signal),
-        }),
+        context: async () => new OperationContext(principal, services, cancellation),
       });
     const result = services.tracing ? await services.tracing.inOperation({ requestId, method }, execute) : await execute();
     for (const [k, v] of result.headers) res.setHeader(k, v);

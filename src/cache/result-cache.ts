@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Cache } from './cache';
 import { cacheKey } from './cache';
 import { Coalescer } from './coalescer';
+import type { SignalSource } from '../runtime/cancellation';
 
 /**
  * Shared result cache: the gateway's cache layers beyond one request.
@@ -63,8 +64,11 @@ export interface LoadOptions {
   upstream?: UpstreamName;
   /** How long a value is fresh (s). 0: neither cached nor served stale (still coalesced). */
   ttlSeconds: number;
-  /** The request's signal: the upstream call is cancelled once every request waiting on it is gone. */
-  signal?: AbortSignal;
+  /**
+   * The request's cancellation: the upstream call is cancelled once every request waiting on it
+   * is gone. Its signal is asked for only when an upstream call is made or joined.
+   */
+  cancel?: SignalSource;
 }
 
 /**
@@ -270,7 +274,7 @@ export class ResultCache {
       const { values, shared } = await this.coalescer.loadMany(
         keys,
         (batch, signal) => this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, flightVersion, id)),
-        options.signal,
+        options.cancel?.signal,
         // Only while values are being cached anyway (TTL set, cache up): lingering never serves
         // what the shared cache would not, and with the cache down every request goes upstream.
         { lingerMs: this.cache.health().state === 'up' ? Math.min(250, options.ttlSeconds * 1000) : 0 },

@@ -52,7 +52,9 @@ const REPOSITORY_CHANGE: readonly ArtifactCacheGroup[] = ['artifact-repository',
  * stale before the answer is built.
  */
 export function createArtifactCommands(client: ArtifactClient, loaders: ArtifactLoaders, zone: string) {
-  const { credentials: c, signal } = loaders;
+  const { credentials: c } = loaders;
+  // Asked for only when a mutation runs: a query never makes one (src/runtime/cancellation.ts).
+  const signal = () => loaders.cancel?.signal;
 
   async function run(call: () => Promise<ArtifactAnswer>, stale: readonly ArtifactCacheGroup[]): Promise<ArtifactAnswer> {
     try {
@@ -68,10 +70,10 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
     async createRepository(req: CreateRepositoryRequest): Promise<RepositoryChange> {
       switch (req.kind) {
         case 'maven': {
-          return mavenChange(await run(() => client.createMavenRepository(req.body, c, signal), REPOSITORY_CHANGE));
+          return mavenChange(await run(() => client.createMavenRepository(req.body, c, signal()), REPOSITORY_CHANGE));
         }
         case 'docker': {
-          const answer = await run(() => client.createDockerRepository(req.body, c, signal), REPOSITORY_CHANGE);
+          const answer = await run(() => client.createDockerRepository(req.body, c, signal()), REPOSITORY_CHANGE);
           return {
             traceId: answer.traceId,
             releaseRepositoryId: null,
@@ -80,7 +82,7 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
           };
         }
         case 'other': {
-          const answer = await run(() => client.createRepository(req.body, c, signal), REPOSITORY_CHANGE);
+          const answer = await run(() => client.createRepository(req.body, c, signal()), REPOSITORY_CHANGE);
           const row = createdRepositoryRow(answer.result);
           const mapped = row === undefined || row === null ? null : mapRepository(row, zone);
           return {
@@ -98,9 +100,9 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
 
     async updateRepository(req: UpdateRepositoryRequest): Promise<RepositoryChange> {
       if (req.kind === 'maven') {
-        return mavenChange(await run(() => client.updateMavenRepository(req.tabId, req.body, c, signal), ['artifact-repository', 'artifact-repository-list']));
+        return mavenChange(await run(() => client.updateMavenRepository(req.tabId, req.body, c, signal()), ['artifact-repository', 'artifact-repository-list']));
       }
-      const answer = await run(() => client.updateRepositories(req.body, c, signal), ['artifact-repository', 'artifact-repository-list']);
+      const answer = await run(() => client.updateRepositories(req.body, c, signal()), ['artifact-repository', 'artifact-repository-list']);
       const first = req.body.repository_ids[0];
       return {
         traceId: answer.traceId,
@@ -111,33 +113,33 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
     },
 
     async moveToRecycleBin(format: string, ids: readonly string[]): Promise<Acknowledgement> {
-      return ack(await run(() => client.moveToRecycleBin(format, ids, c, signal), [...REPOSITORY_CHANGE, 'artifact-follow']));
+      return ack(await run(() => client.moveToRecycleBin(format, ids, c, signal()), [...REPOSITORY_CHANGE, 'artifact-follow']));
     },
 
     async restoreFromRecycleBin(items: readonly TrashItem[]): Promise<Acknowledgement> {
-      return ack(await run(() => client.restoreFromRecycleBin(items, c, signal), [...REPOSITORY_CHANGE, 'artifact-follow']));
+      return ack(await run(() => client.restoreFromRecycleBin(items, c, signal()), [...REPOSITORY_CHANGE, 'artifact-follow']));
     },
 
     async deleteFromRecycleBin(items: readonly TrashItem[]): Promise<Acknowledgement> {
-      return ack(await run(() => client.deleteFromRecycleBin(items, c, signal), [...REPOSITORY_CHANGE, 'artifact-follow']));
+      return ack(await run(() => client.deleteFromRecycleBin(items, c, signal()), [...REPOSITORY_CHANGE, 'artifact-follow']));
     },
 
     async setFollowing(follow: boolean, ids: readonly string[], format: string | undefined): Promise<Acknowledgement> {
       // File details carry the caller's follow flag, so they are stale too.
-      return ack(await run(() => client.setAttention(follow ? '1' : '0', ids, format, c, signal), ['artifact-follow', 'artifact-files']));
+      return ack(await run(() => client.setAttention(follow ? '1' : '0', ids, format, c, signal()), ['artifact-follow', 'artifact-files']));
     },
 
     async deleteFile(filePath: string): Promise<Acknowledgement> {
-      return ack(await run(() => client.deleteFile(filePath, c, signal), ['artifact-files', 'artifact-storage', 'artifact-follow']));
+      return ack(await run(() => client.deleteFile(filePath, c, signal()), ['artifact-files', 'artifact-storage', 'artifact-follow']));
     },
 
     async associateProject(projectId: string, tabIds: readonly string[]): Promise<Acknowledgement> {
-      return ack(await run(() => client.associateProject(projectId, tabIds, c, signal), ['artifact-repository', 'artifact-repository-list']));
+      return ack(await run(() => client.associateProject(projectId, tabIds, c, signal()), ['artifact-repository', 'artifact-repository-list']));
     },
 
     /** Nothing of the answer is kept or passed on: it may carry the new password. */
     async resetPassword(): Promise<Acknowledgement> {
-      const answer = await run(() => client.resetPassword(c, signal), []);
+      const answer = await run(() => client.resetPassword(c, signal()), []);
       return { traceId: answer.traceId, message: 'The Artifact deploy password was reset.' };
     },
   };

@@ -26,6 +26,7 @@ import {
   type MappedRows,
   type RepositoryModel,
 } from './mapping';
+import type { SignalSource } from '../../runtime/cancellation';
 
 export interface ArtifactLoaderDeps {
   client: ArtifactClient;
@@ -166,7 +167,7 @@ function mapEach<T>(items: readonly unknown[], firstPosition: number, map: (row:
  * Each upstream call serves one key: the API has no batch endpoints, so "batched" means one call
  * per distinct key of the whole operation, never one per field.
  */
-export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
+export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: HuaweiCredentials, cancel?: SignalSource) {
   const { client, timezone: zone } = deps;
   const scope = (namespace: ArtifactCacheGroup) => ({ namespace, identity: credentials.identity });
   const all: Array<DataLoader<string, unknown, string>> = [];
@@ -194,10 +195,10 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
           return out;
         };
         if (!group) {
-          const answers = await fetch(ids, signal);
+          const answers = await fetch(ids, cancel?.signal);
           return ids.map((id) => answers.get(id) as V | Error);
         }
-        return deps.results.loadMany<V>(scope(group), ids, { upstream: 'artifact', ttlSeconds: deps.ttlSeconds, signal }, fetch);
+        return deps.results.loadMany<V>(scope(group), ids, { upstream: 'artifact', ttlSeconds: deps.ttlSeconds, cancel }, fetch);
       },
       { maxBatchSize: 200 },
     );
@@ -313,7 +314,8 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
   return {
     tenantId: deps.tenantId,
     credentials,
-    signal,
+    /** The request's cancellation, for the mutations (commands.ts). */
+    cancel,
     repository,
     storage,
     repositoryPage,

@@ -7,6 +7,7 @@ import { ACCOUNT_LIST_CAP } from './client';
 import type { BandwidthCredentials } from './credentials';
 import { UpstreamBadResponseError } from '../../errors';
 import { mapRecording, mapTranscript, type RecordingModel } from './mapping';
+import type { SignalSource } from '../../runtime/cancellation';
 
 export interface CallKey {
   accountId: string;
@@ -86,7 +87,7 @@ function listId({ accountId, filter }: AccountListKey): string {
  * (the resolvers report it; its siblings still come).
  * Not-found answers are not cached: a recording in progress appears moments later.
  */
-export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: BandwidthCredentials, signal?: AbortSignal) {
+export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: BandwidthCredentials, cancel?: SignalSource) {
   const scopes = recordingScopes(credentials);
   const parallel = Math.max(1, deps.parallelCalls ?? 8);
 
@@ -106,7 +107,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
     const values = await deps.results.loadMany<unknown>(
       scope,
       ids,
-      { upstream: 'bandwidth', ttlSeconds: deps.ttlSeconds, signal },
+      { upstream: 'bandwidth', ttlSeconds: deps.ttlSeconds, cancel },
       async (missing, fetchSignal) => {
         const answers = new Map<string, unknown>();
         await eachLimited(missing, parallel, async (id) => {

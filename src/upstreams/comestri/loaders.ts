@@ -8,6 +8,7 @@ import type { ComestriCredentials } from './auth';
 import type { ComestriClient, ComestriJobQuery } from './client';
 import { isUnreadableJob, mapJobPage, type JobPage } from './mapping';
 import { planJobPages } from './paging';
+import type { SignalSource } from '../../runtime/cancellation';
 
 export interface ComestriLoaderDeps {
   client: ComestriClient;
@@ -50,7 +51,7 @@ function queryKey(query: ComestriJobQuery): string {
  * A row the gateway cannot read stays in its page as a plain marker (pages are cached as JSON):
  * a window leaves it out and reports it, `job(id)` answers its error.
  */
-export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: ComestriCredentials, signal?: AbortSignal) {
+export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: ComestriCredentials, cancel?: SignalSource) {
   const scope = { namespace: 'comestri-jobs', identity: credentials.identity };
   const cacheIdOf = (k: JobPageKey) => `page:${k.perPage}:${k.page}:${queryKey(k.query)}`;
 
@@ -80,7 +81,7 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
       return deps.results.loadMany<JobPage>(
         scope,
         keys.map(cacheIdOf),
-        { upstream: 'comestri', ttlSeconds: deps.ttlSeconds, signal },
+        { upstream: 'comestri', ttlSeconds: deps.ttlSeconds, cancel },
         async (ids, callSignal) => {
           const out = new Map<string, JobPage | Error>();
           await Promise.all(

@@ -5,6 +5,7 @@ import type { ResultCache } from '../../cache/result-cache';
 import type { Metrics } from '../../observability/metrics';
 import type { PipelineClient } from './client';
 import { mapPipelineRun, pipelineIdOf } from './mapping';
+import type { SignalSource } from '../../runtime/cancellation';
 
 export interface PipelineKey {
   projectId: string;
@@ -30,7 +31,7 @@ export type LatestRun = PipelineRun | null;
  * through any field, one batch sends one status call per project for every `batchMax` distinct
  * ids, after serving what the shared cache already holds for this credential.
  */
-export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
+export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: HuaweiCredentials, cancel?: SignalSource) {
   const scope = { namespace: 'pipeline-status', identity: credentials.identity };
 
   async function loadProject(projectId: string, pipelineIds: string[]): Promise<Map<string, LatestRun | Error>> {
@@ -39,7 +40,7 @@ export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: Hua
     const values = await deps.results.loadMany<LatestRun>(
       scope,
       pipelineIds.map((id) => `${projectId}/${id}`),
-      { upstream: 'pipeline', ttlSeconds: deps.ttlSeconds, signal },
+      { upstream: 'pipeline', ttlSeconds: deps.ttlSeconds, cancel },
       async (cacheIds, callSignal) => {
         const missing = cacheIds.map((c) => c.slice(projectId.length + 1));
         const out = new Map<string, LatestRun | Error>();

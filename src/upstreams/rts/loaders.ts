@@ -6,6 +6,7 @@ import type { Metrics } from '../../observability/metrics';
 import type { RtsClient } from './client';
 import { mapDeployment } from './mapping';
 import { toError, UpstreamBadResponseError } from '../../errors';
+import type { SignalSource } from '../../runtime/cancellation';
 
 export interface RtsLoaderDeps {
   client: RtsClient;
@@ -40,9 +41,9 @@ type CachedList = Array<SoftwareDeployment | { unreadable: string }>;
  * RTS has no batch call, so the loaders dedupe: two fields asking for the same list or the same
  * id in one operation cost one call.
  */
-export function createRtsLoaders(deps: RtsLoaderDeps, credentials: HuaweiCredentials, signal?: AbortSignal) {
+export function createRtsLoaders(deps: RtsLoaderDeps, credentials: HuaweiCredentials, cancel?: SignalSource) {
   const scope = { namespace: 'rts-deployments', identity: credentials.identity };
-  const options = { upstream: 'rts' as const, ttlSeconds: deps.ttlSeconds, signal };
+  const options = { upstream: 'rts' as const, ttlSeconds: deps.ttlSeconds, cancel };
   const listIdOf = (k: DeploymentListKey) => `list:${k.projectId}:${k.serverId ?? '*'}`;
   const oneIdOf = (k: DeploymentKey) => `one:${k.projectId}:${k.id}`;
 
