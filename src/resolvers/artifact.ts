@@ -6,7 +6,7 @@ import { badUserInput } from '../errors';
 import { createArtifactCommands, type ArtifactCommands, type RepositoryChange, type RepositoryRef } from '../upstreams/artifact/commands';
 import type { Page, SearchPageKey } from '../upstreams/artifact/loaders';
 import { upstreamFormat, type RepositoryModel } from '../upstreams/artifact/mapping';
-import { pageWindow, positionedConnection, reportLeftOut, upstreamPagesFor, type LeftOutRow, type PageWindow, type PositionedRows } from './connection';
+import { countedConnection, pageWindow, positionedConnection, reportLeftOut, upstreamPagesFor, type LeftOutRow, type PageWindow, type PositionedRows } from './connection';
 import * as input from './artifact-inputs';
 
 /** What a `RepositoryMutationResult` resolves from: the answer, and where to read the repository. */
@@ -115,7 +115,8 @@ export const artifactResolvers: Resolvers = {
       const base = {
         projectId: project,
         inProject: projectId !== null && projectId !== undefined,
-        ...formats,
+        format: formats.format,
+        formatList: formats.formatList,
         type: filter?.type ? input.text(filter.type, 'filter.type', 32) : undefined,
         qname: filter?.search ? input.text(filter.search, 'filter.search', 100) : undefined,
         inRecycleBin: filter?.inRecycleBin ?? undefined,
@@ -124,7 +125,7 @@ export const artifactResolvers: Resolvers = {
       const read = await readWindow(window, (pageNo, pageSize) => loaders.repositoryPage.load({ pageNo, pageSize, ...base }));
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'repository', 'artifact');
-      return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
+      return countedConnection(read, window);
     },
 
     async projectRepositories(_root, { projectId }, ctx, info) {
@@ -191,7 +192,7 @@ export const artifactResolvers: Resolvers = {
       const read = await readWindow(window, (pageNo, pageSize) => loaders.auditPage.load({ pageNo, pageSize, ...base }));
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'audit log entry', 'artifact');
-      return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
+      return countedConnection(read, window);
     },
 
     async followedArtifacts(_root, { projectId, first, after }, ctx, info) {
@@ -201,7 +202,7 @@ export const artifactResolvers: Resolvers = {
       const read = await readWindow(window, (pageNo, pageSize) => loaders.followedPage.load({ projectId: project, pageNo, pageSize }));
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'followed artifact', 'artifact');
-      return { ...positionedConnection(read, window), totalCount: read.total ?? 0 };
+      return countedConnection(read, window);
     },
 
     async mavenRepositories(_root, { projectId, policy, access, includeDefault, ids }, ctx, info) {

@@ -108,6 +108,23 @@ export function positionedConnection<T, Total extends number | null>(
   read: PositionedRows<T, Total>,
   window: PageWindow,
 ): Omit<Connection<T>, 'totalCount'> & { totalCount: Total } {
+  return connectionOf(read, window, read.total);
+}
+
+/**
+ * {@link positionedConnection} whose `totalCount` is 0 where the upstream gave no total. (Not
+ * `{ ...positionedConnection(), totalCount }`: on Node 20's V8 a spread followed by a property
+ * makes a hidden class per object, which then outlives the request; docs/scaling.md.)
+ */
+export function countedConnection<T>(read: PositionedRows<T, number | null>, window: PageWindow): Omit<Connection<T>, 'totalCount'> & { totalCount: number } {
+  return connectionOf(read, window, read.total ?? 0);
+}
+
+function connectionOf<T, Total extends number | null>(
+  read: PositionedRows<T, number | null>,
+  window: PageWindow,
+  total: Total,
+): Omit<Connection<T>, 'totalCount'> & { totalCount: Total } {
   const edges = read.rows.map((r) => ({ cursor: encodeCursor(r.position), node: r.node }));
   // The end cursor is the last position the window consumed, served or left out: a window whose
   // every row was unreadable still hands the client a cursor to continue after them.
@@ -122,7 +139,7 @@ export function positionedConnection<T, Total extends number | null>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: last === null ? null : encodeCursor(last),
     },
-    totalCount: read.total,
+    totalCount: total,
   };
 }
 
