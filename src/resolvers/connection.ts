@@ -113,8 +113,8 @@ export function positionedConnection<T, Total extends number | null>(
 
 /**
  * {@link positionedConnection} whose `totalCount` is 0 where the upstream gave no total. (Not
- * `{ ...positionedConnection(), totalCount }`: on Node 20's V8 a spread followed by a property
- * makes a hidden class per object, which then outlives the request; docs/scaling.md.)
+ * `{ ...positionedConnection(), totalCount }`: on Node 20's V8 an object built as a spread
+ * followed by a property survives young-generation collections; docs/scaling.md.)
  */
 export function countedConnection<T>(read: PositionedRows<T, number | null>, window: PageWindow): Omit<Connection<T>, 'totalCount'> & { totalCount: number } {
   return connectionOf(read, window, read.total ?? 0);
