@@ -31,7 +31,11 @@ export interface NaiveGateway {
 
 interface Upstream {
   get(path: string, headers: Record<string, string>): Promise<unknown>;
-  post(path: string, body: unknown, headers: Record<string, string>): Promise<{ body: unknown; headers: Record<string, string | string[] | undefined> }>;
+  post(
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<{ body: unknown; headers: Record<string, string | string[] | undefined> }>;
 }
 
 function upstream(base: string | undefined, dispatcher: Agent): Upstream {
@@ -66,14 +70,22 @@ function connection<T>(nodes: T[], totalCount: number) {
     totalCount,
     nodes,
     edges: nodes.map((node, i) => ({ cursor: String(i), node })),
-    pageInfo: { hasNextPage: totalCount > nodes.length, hasPreviousPage: false, startCursor: nodes.length ? '0' : null, endCursor: nodes.length ? String(nodes.length - 1) : null },
+    pageInfo: {
+      hasNextPage: totalCount > nodes.length,
+      hasPreviousPage: false,
+      startCursor: nodes.length ? '0' : null,
+      endCursor: nodes.length ? String(nodes.length - 1) : null,
+    },
   };
 }
 
 export async function startNaiveGateway(options: NaiveGatewayOptions): Promise<NaiveGateway> {
   const dispatcher = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000 });
   const up = Object.fromEntries(
-    (['iam', 'pipeline', 'artifact', 'bandwidth', 'comestri'] as const).map((name) => [name, upstream(options.endpoints[name], dispatcher)]),
+    (['iam', 'pipeline', 'artifact', 'bandwidth', 'comestri'] as const).map((name) => [
+      name,
+      upstream(options.endpoints[name], dispatcher),
+    ]),
   ) as Record<'iam' | 'pipeline' | 'artifact' | 'bandwidth' | 'comestri', Upstream>;
 
   const login = await up.iam.post(
@@ -128,12 +140,17 @@ export async function startNaiveGateway(options: NaiveGatewayOptions): Promise<N
         recordings: async (_root: unknown, args: { first?: number | null }) => {
           const rows = rowsOf(await up.bandwidth.get(`/accounts/${account}/recordings`, bandwidthAuth));
           return connection(
-            rows.slice(0, args.first ?? 20).map((r) => ({ id: str(r.recordingId), callId: str(r.callId), duration: str(r.duration), status: str(r.status) })),
+            rows
+              .slice(0, args.first ?? 20)
+              .map((r) => ({ id: str(r.recordingId), callId: str(r.callId), duration: str(r.duration), status: str(r.status) })),
             rows.length,
           );
         },
         jobs: async (_root: unknown, args: { first?: number | null }) => {
-          const page = (await up.comestri.get(`/api/v2/jobs?page=1&per_page=${args.first ?? 20}`, comestriAuth)) as { total_entries?: number; entries?: unknown };
+          const page = (await up.comestri.get(`/api/v2/jobs?page=1&per_page=${args.first ?? 20}`, comestriAuth)) as {
+            total_entries?: number;
+            entries?: unknown;
+          };
           const rows = rowsOf(page.entries);
           return connection(
             rows.map((r) => ({
@@ -187,7 +204,12 @@ export async function startNaiveGateway(options: NaiveGatewayOptions): Promise<N
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') map.set(k, v);
         const raw = Buffer.concat(chunks).toString('utf8');
         const result = await apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'POST', headers: map, search: '', body: raw ? (JSON.parse(raw) as unknown) : undefined },
+          httpGraphQLRequest: {
+            method: req.method ?? 'POST',
+            headers: map,
+            search: '',
+            body: raw ? (JSON.parse(raw) as unknown) : undefined,
+          },
           context: async () => ({}),
         });
         for (const [k, v] of result.headers) res.setHeader(k, v);

@@ -39,7 +39,11 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     if (i >= 0) return argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : '';
-    return argv.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+    return argv
+      .find((a) => a.startsWith(`--${name}=`))
+      ?.split('=')
+      .slice(1)
+      .join('=');
   };
   const num = (name: string, fallback: number) => {
     const v = value(name);
@@ -126,9 +130,13 @@ class Bench {
   constructor(readonly options: Options) {}
 
   async startUpstreams(): Promise<void> {
-    const { child, ready } = await Child.start<ToUpstreams, FromUpstreams>(path.join(DIST, 'upstreams-process.js'), [String(this.options.latencyMs)], {
-      PATH: process.env.PATH ?? '',
-    });
+    const { child, ready } = await Child.start<ToUpstreams, FromUpstreams>(
+      path.join(DIST, 'upstreams-process.js'),
+      [String(this.options.latencyMs)],
+      {
+        PATH: process.env.PATH ?? '',
+      },
+    );
     this.upstreams = child;
     this.children.push({ stop: () => child.stop({ type: 'stop' }) });
     if (ready.type === 'ready') this.endpoints = ready.endpoints;
@@ -138,16 +146,23 @@ class Bench {
     await this.upstreams.ask({ type: 'latency', ms }, 'ok');
   }
 
-  async startServer(mode: 'gateway' | 'naive', env: Record<string, string>): Promise<{ url: string; cache: string; domains: string[]; child: Child<ToGateway, FromGateway> }> {
-    const { child, ready } = await Child.start<ToGateway, FromGateway>(path.join(DIST, 'gateway-process.js'), [mode, JSON.stringify(this.endpoints)], {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SIMULATE: '1',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      ...env,
-    });
+  async startServer(
+    mode: 'gateway' | 'naive',
+    env: Record<string, string>,
+  ): Promise<{ url: string; cache: string; domains: string[]; child: Child<ToGateway, FromGateway> }> {
+    const { child, ready } = await Child.start<ToGateway, FromGateway>(
+      path.join(DIST, 'gateway-process.js'),
+      [mode, JSON.stringify(this.endpoints)],
+      {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SIMULATE: '1',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    );
     this.children.push({ stop: () => child.stop({ type: 'stop' }) });
     if (ready.type !== 'ready') throw new Error('server did not start');
     return { url: ready.url, cache: ready.cache, domains: ready.domains, child };
@@ -159,9 +174,18 @@ class Bench {
    * when the load goes straight at an upstream). CPU per operation hardly depends on what else
    * the machine is doing, unlike req/s.
    */
-  async scenario(name: string, spec: Parameters<typeof runLoad>[0], server?: Child<ToGateway, FromGateway>, warmupRequests?: number): Promise<Row> {
+  async scenario(
+    name: string,
+    spec: Parameters<typeof runLoad>[0],
+    server?: Child<ToGateway, FromGateway>,
+    warmupRequests?: number,
+  ): Promise<Row> {
     // Warm-up lets V8 optimise the hot paths before measuring (a few hundred operations are not enough).
-    await runLoad(warmupRequests === undefined ? { ...spec, durationMs: this.options.warmupMs } : { ...spec, maxRequests: warmupRequests, durationMs: 30_000 });
+    await runLoad(
+      warmupRequests === undefined
+        ? { ...spec, durationMs: this.options.warmupMs }
+        : { ...spec, maxRequests: warmupRequests, durationMs: 30_000 },
+    );
     const before = await this.upstreams.ask({ type: 'counts' }, 'counts');
     const serverBefore = server ? await server.ask({ type: 'memory' }, 'memory') : undefined;
     const load = await runLoad(spec);
@@ -174,7 +198,9 @@ class Bench {
     }
     const ops = Math.max(1, load.requests);
     const cpuMsPerOp =
-      serverBefore && serverAfter ? (serverAfter.cpuMicros - serverBefore.cpuMicros) / 1000 / ops : (after.cpuMicros - before.cpuMicros) / 1000 / ops;
+      serverBefore && serverAfter
+        ? (serverAfter.cpuMicros - serverBefore.cpuMicros) / 1000 / ops
+        : (after.cpuMicros - before.cpuMicros) / 1000 / ops;
     const row: Row = {
       scenario: name,
       concurrency: spec.concurrency,
@@ -228,7 +254,7 @@ function callsText(calls: Record<string, number>): string {
 
 function printTable(rows: Row[]): void {
   const out = [
-    '| scenario | load | req/s | p50 ms | p99 ms | gateway\'s own p50 / p99 ms | server CPU ms/op | upstream calls/op | server RSS MB | errors |',
+    "| scenario | load | req/s | p50 ms | p99 ms | gateway's own p50 / p99 ms | server CPU ms/op | upstream calls/op | server RSS MB | errors |",
     '|---|---|---:|---:|---:|---:|---:|---|---:|---:|',
     ...rows.map(
       (r) =>
@@ -242,7 +268,9 @@ function printExecution(figures: ExecutionFigure[]): void {
   process.stdout.write('\n| execution engine (dashboard, in memory, no HTTP) | ops/s | mean µs/op | same answer |\n|---|---:|---:|---|\n');
   for (const f of figures) {
     process.stdout.write(
-      f.note ? `| ${f.engine} | - | - | ${f.note} |\n` : `| ${f.engine} | ${fmt(f.opsPerSecond, 0)} | ${fmt(f.meanMicros, 0)} | ${f.correct ? 'yes' : 'NO'} |\n`,
+      f.note
+        ? `| ${f.engine} | - | - | ${f.note} |\n`
+        : `| ${f.engine} | ${fmt(f.opsPerSecond, 0)} | ${fmt(f.meanMicros, 0)} | ${f.correct ? 'yes' : 'NO'} |\n`,
     );
   }
 }
@@ -334,7 +362,10 @@ async function main(): Promise<void> {
       `# gateway benchmark — ${new Date().toISOString()}`,
       `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(os.totalmem() / 1024 ** 3)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`,
       `NOTE: the load generator, the server under test and the simulated upstreams all run on this machine and share its ${cpus.length} cores (three processes, loopback only).`,
-      `load average before the run (1/5/15 min): ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')} — other work on the machine lowers req/s, hardly CPU ms/op`,
+      `load average before the run (1/5/15 min): ${os
+        .loadavg()
+        .map((l) => fmt(l, 2))
+        .join(' / ')} — other work on the machine lowers req/s, hardly CPU ms/op`,
       `settings: concurrency ${options.concurrency} (closed loop, keep-alive; moderate-load rows: open loop at ${MODERATE_SHARE * 100} % of the closed-loop rate), ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s of warm-up, upstream latency ${options.latencyMs} ms, ` +
         `gateway cache: ${redisUrl ? `Redis ${redisUrl}` : 'in-process (no Redis answered)'}, LOG_LEVEL=warn, NODE_ENV=production`,
       '',
@@ -359,13 +390,21 @@ async function main(): Promise<void> {
     const query = dashboardQuery(parts);
     // The baseline must answer what the gateway answers, or the comparison means nothing.
     const answerOf = async (url: string) =>
-      (await (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: graphqlBody(query, { ids: warmIds }) })).json()) as {
+      (await (
+        await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: graphqlBody(query, { ids: warmIds }),
+        })
+      ).json()) as {
         data?: Record<string, unknown>;
       };
     const [gatewayAnswer, naiveAnswer] = await Promise.all([answerOf(warm.url), answerOf(naive.url)]);
     const differing = parts.filter((p) => JSON.stringify(gatewayAnswer.data?.[p]) !== JSON.stringify(naiveAnswer.data?.[p]));
     process.stdout.write(`dashboard query: ${parts.join(' + ')}${leftOut.length ? `; left out: ${leftOut.join('; ')}` : ''}\n`);
-    process.stdout.write(`naive baseline answers the same data as the gateway: ${differing.length ? `NO, differs in ${differing.join(', ')}` : 'yes'}\n\n`);
+    process.stdout.write(
+      `naive baseline answers the same data as the gateway: ${differing.length ? `NO, differs in ${differing.join(', ')}` : 'yes'}\n\n`,
+    );
     process.stderr.write('running scenarios...\n');
 
     const pipelinesOnly = dashboardQuery(['pipelines']);
@@ -399,9 +438,17 @@ async function main(): Promise<void> {
     // 2. Gateway, warm shared cache: the same dashboard again and again. Closed loop first (the
     //    most it serves), then latency at moderate load: an open loop at a quarter of that rate,
     //    requests due on a fixed schedule whatever the gateway does (see bench/lib/load.ts).
-    const warmRow = await bench.scenario('gateway, warm cache: dashboard', gql(warm.url, () => warmIds), warm.child);
+    const warmRow = await bench.scenario(
+      'gateway, warm cache: dashboard',
+      gql(warm.url, () => warmIds),
+      warm.child,
+    );
     // The same 20 pipelines the raw status call answers: the like-for-like comparison.
-    const warmPipelines = await bench.scenario('gateway, warm cache: 20 pipelines only', gql(warm.url, () => warmIds, pipelinesOnly), warm.child);
+    const warmPipelines = await bench.scenario(
+      'gateway, warm cache: 20 pipelines only',
+      gql(warm.url, () => warmIds, pipelinesOnly),
+      warm.child,
+    );
     // Longer than the closed-loop rows: under load a full collection comes every 10-20 s and
     // pauses the gateway for several ms, so in a short window p99 depends on whether one landed.
     const moderateMs = Math.max(4000, options.durationMs * 2.5);
@@ -428,7 +475,11 @@ async function main(): Promise<void> {
     // 2b. The same warm dashboard with graphql-js executing every operation (EXECUTION_ENGINE=graphql-js):
     //     what compiling repeated documents with graphql-jit gains.
     const interpreted = await bench.startServer('gateway', { ...warmEnv, EXECUTION_ENGINE: 'graphql-js' });
-    const interpretedRow = await bench.scenario('gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js', gql(interpreted.url, () => warmIds), interpreted.child);
+    const interpretedRow = await bench.scenario(
+      'gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js',
+      gql(interpreted.url, () => warmIds),
+      interpreted.child,
+    );
     const interpretedModerate = await bench.scenario(
       `gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js, moderate load (${moderateRate(warmRow)} req/s)`,
       { ...gql(interpreted.url, () => warmIds), ...open(moderateRate(warmRow)) },
@@ -440,7 +491,11 @@ async function main(): Promise<void> {
     //    load, identical concurrent list calls still coalesce; one request at a time shows the
     //    per-operation minimum on its own.
     const cold = await bench.startServer('gateway', { ...warmEnv, CACHE_PREFIX: `${prefix}-cold`, RESULT_CACHE_TTL_SECONDS: '0' });
-    const coldRow = await bench.scenario('gateway, cold (TTL 0, new pipeline ids each request)', gql(cold.url, (i) => benchPipelineIds(20, `cold-${i}`)), cold.child);
+    const coldRow = await bench.scenario(
+      'gateway, cold (TTL 0, new pipeline ids each request)',
+      gql(cold.url, (i) => benchPipelineIds(20, `cold-${i}`)),
+      cold.child,
+    );
     const coldSerial = await bench.scenario(
       'gateway, cold, one request at a time',
       { ...gql(cold.url, (i) => benchPipelineIds(20, `cold-serial-${i}`)), concurrency: 1, maxRequests: 40 },
@@ -450,15 +505,26 @@ async function main(): Promise<void> {
     await cold.child.stop({ type: 'stop' });
 
     // 4. The naive baseline: same schema, one upstream call per field, no DataLoader, no cache.
-    const naiveRow = await bench.scenario('naive baseline (per-field calls, no DataLoader, no cache)', gql(naive.url, (i) => benchPipelineIds(20, `naive-${i}`)), naive.child);
+    const naiveRow = await bench.scenario(
+      'naive baseline (per-field calls, no DataLoader, no cache)',
+      gql(naive.url, (i) => benchPipelineIds(20, `naive-${i}`)),
+      naive.child,
+    );
     await naive.child.stop({ type: 'stop' });
 
     // 5. Warm, on a real 3-master Redis Cluster on loopback.
     let clusterRow: Row | undefined;
     if (options.cluster && redisVersion) {
       cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-      const onCluster = await bench.startServer('gateway', { CACHE_PREFIX: `${prefix}-cluster`, REDIS_CLUSTER_NODES: cluster.nodesVariable });
-      clusterRow = await bench.scenario('gateway, warm cache on Redis Cluster (3 masters + 3 replicas)', gql(onCluster.url, () => warmIds), onCluster.child);
+      const onCluster = await bench.startServer('gateway', {
+        CACHE_PREFIX: `${prefix}-cluster`,
+        REDIS_CLUSTER_NODES: cluster.nodesVariable,
+      });
+      clusterRow = await bench.scenario(
+        'gateway, warm cache on Redis Cluster (3 masters + 3 replicas)',
+        gql(onCluster.url, () => warmIds),
+        onCluster.child,
+      );
       await onCluster.child.stop({ type: 'stop' });
       await cluster.stop();
       cluster = null;
@@ -472,7 +538,10 @@ async function main(): Promise<void> {
     printExecution(execution);
 
     const ratio = (a: number, b: number) => (b > 0 ? `${fmt(a / b, 2)}×` : '-');
-    const total = (r: Row) => Object.entries(r.callsPerOp).filter(([u]) => u !== 'iam').reduce((s, [, n]) => s + n, 0);
+    const total = (r: Row) =>
+      Object.entries(r.callsPerOp)
+        .filter(([u]) => u !== 'iam')
+        .reduce((s, [, n]) => s + n, 0);
     process.stdout.write(
       [
         '',
@@ -496,8 +565,15 @@ async function main(): Promise<void> {
           `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)} (V8 runs them between tasks, so a request arriving during one waits that long before Server-Timing starts); ` +
           `its full collections: ${fullCollectionText(moderatePipelines)} / ${fullCollectionText(moderate)} (each also holds it up in incremental steps before that last pause); ` +
           `its main thread waited for a CPU ${runQueueText(moderatePipelines)} / ${runQueueText(moderate)}, time that lands inside Server-Timing too (Linux tends to wake it on the core of the load generator that woke it; see docs/scaling.md)`,
-        `- load average after the run: ${os.loadavg().map((l) => fmt(l, 2)).join(' / ')}`,
-        ...(clusterRow ? [`- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`] : []),
+        `- load average after the run: ${os
+          .loadavg()
+          .map((l) => fmt(l, 2))
+          .join(' / ')}`,
+        ...(clusterRow
+          ? [
+              `- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`,
+            ]
+          : []),
         '',
       ].join('\n'),
     );
@@ -513,7 +589,7 @@ async function main(): Promise<void> {
 void main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

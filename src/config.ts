@@ -235,19 +235,40 @@ const variables = {
     .optional(),
   REDIS_CLUSTER_NODES: z
     .string()
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(hostPort).min(1, { message: 'must list at least one host:port' }))
     .optional(),
   REDIS_SENTINELS: z
     .string()
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(hostPort).min(1, { message: 'must list at least one host:port' }))
     .optional(),
-  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' }).default('mymaster'),
-  CACHE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/, { message: 'letters, digits, : _ - only' }).default('gw'),
+  REDIS_SENTINEL_MASTER: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' })
+    .default('mymaster'),
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,40}$/, { message: 'letters, digits, : _ - only' })
+    .default('gw'),
   GATEWAY_API_KEYS: z
     .string()
-    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(16, { message: 'each key must be at least 16 characters' })))
     .optional(),
   HUAWEI_IAM_ENDPOINT: baseUrl.optional(),
@@ -308,7 +329,12 @@ const variables = {
   NODE_EXTRA_CA_CERTS: optionalString,
   CORS_ORIGINS: z
     .string()
-    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^\s/,]+)$/, { message: 'each origin must be * or scheme://host[:port]' })))
     .optional(),
   CORS_MAX_AGE_SECONDS: intIn(0, 86400).default(600),
@@ -341,7 +367,10 @@ const variables = {
   OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
   OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl.optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: baseUrl.optional(),
-  OTEL_SERVICE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' }).default('bff-gateway'),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' })
+    .default('bff-gateway'),
 } as const;
 
 type Variables = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -504,16 +533,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       exporter: v.OTEL_TRACES_EXPORTER,
       // The OTel spec's defaults: the signal URL wins, else the base endpoint + /v1/traces.
       otlpTracesUrl:
-        v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${(v.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`,
+        v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+        `${(v.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`,
       serviceName: v.OTEL_SERVICE_NAME,
     },
     upstreamPolicies: parseUpstreamPolicies(env, basePolicy),
     outbound: {
       httpProxy,
       httpsProxy: v.HTTPS_PROXY ?? lowerCaseProxy(env, 'https_proxy') ?? httpProxy,
-      noProxy: (v.NO_PROXY ?? env.no_proxy ?? '').split(/[,\s]+/).map((h) => h.trim().toLowerCase()).filter(Boolean),
+      noProxy: (v.NO_PROXY ?? env.no_proxy ?? '')
+        .split(/[,\s]+/)
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
       extraCaCertificates: v.UPSTREAM_CA_FILE
-        ? [...(v.NODE_EXTRA_CA_CERTS ? readPem('NODE_EXTRA_CA_CERTS', v.NODE_EXTRA_CA_CERTS) : []), ...readPem('UPSTREAM_CA_FILE', v.UPSTREAM_CA_FILE)]
+        ? [
+            ...(v.NODE_EXTRA_CA_CERTS ? readPem('NODE_EXTRA_CA_CERTS', v.NODE_EXTRA_CA_CERTS) : []),
+            ...readPem('UPSTREAM_CA_FILE', v.UPSTREAM_CA_FILE),
+          ]
         : [],
     },
     operationLimits: {

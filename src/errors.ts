@@ -72,7 +72,11 @@ export class UpstreamTimeoutError extends UpstreamError {
   override readonly name = 'UpstreamTimeoutError';
   readonly code = 'UPSTREAM_TIMEOUT' as const;
   readonly isUpstreamFault = true;
-  constructor(upstream: UpstreamName, readonly timeoutMs: number, options?: { cause?: unknown }) {
+  constructor(
+    upstream: UpstreamName,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
     super(upstream, `${upstream} did not answer within ${timeoutMs} ms`, options);
   }
 }
@@ -105,7 +109,12 @@ export class UpstreamBadResponseError extends UpstreamError {
   override readonly name = 'UpstreamBadResponseError';
   readonly code = 'UPSTREAM_BAD_RESPONSE' as const;
   readonly isUpstreamFault = true;
-  constructor(upstream: UpstreamName, readonly detail: string, readonly statusCode?: number, options?: { cause?: unknown }) {
+  constructor(
+    upstream: UpstreamName,
+    readonly detail: string,
+    readonly statusCode?: number,
+    options?: { cause?: unknown },
+  ) {
     super(upstream, `${upstream} sent an answer the gateway cannot read (${detail})`, options);
   }
 }

@@ -127,7 +127,13 @@ function createApis(clients: Partial<Record<UpstreamName, UpstreamClient>>): Ups
   };
 }
 
-function createHuaweiAuth(config: GatewayConfig, clients: GatewayServices['clients'], cache: Cache, logger: Logger, metrics: Metrics): HuaweiAuth {
+function createHuaweiAuth(
+  config: GatewayConfig,
+  clients: GatewayServices['clients'],
+  cache: Cache,
+  logger: Logger,
+  metrics: Metrics,
+): HuaweiAuth {
   const login = config.huawei.iam;
   if (config.huawei.aksk || !login || !clients.iam) return new HuaweiAuth({ aksk: config.huawei.aksk ?? undefined });
   const tokenIdentity = identityHash(login.username, login.domain, login.project, config.endpoints.iam ?? '');

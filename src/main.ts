@@ -31,7 +31,10 @@ async function main(): Promise<void> {
 
   const gateway = await createGateway(config, { logger });
   const url = await gateway.listen();
-  logger.info({ url: `${url}/graphql`, simulated: Boolean(sims), cache: gateway.services.cache.kind, gc }, `gateway listening on ${url}/graphql`);
+  logger.info(
+    { url: `${url}/graphql`, simulated: Boolean(sims), cache: gateway.services.cache.kind, gc },
+    `gateway listening on ${url}/graphql`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

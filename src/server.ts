@@ -119,7 +119,8 @@ export class GatewayHttpServer {
       }
     } catch (err) {
       log.error({ err }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     } finally {
       services.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
@@ -159,7 +160,12 @@ export class GatewayHttpServer {
         services.metrics.operationsRefused.inc({ reason: 'rate' });
         res.setHeader('retry-after', String(rate.retryAfterSeconds));
         sendJson(res, 429, {
-          errors: [{ message: 'This gateway key sent too many requests', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: rate.retryAfterSeconds } }],
+          errors: [
+            {
+              message: 'This gateway key sent too many requests',
+              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: rate.retryAfterSeconds },
+            },
+          ],
         });
         return;
       }
@@ -192,7 +198,8 @@ export class GatewayHttpServer {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
 
-    const callerToken = typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
+    const callerToken =
+      typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
     const principal: Principal = { requestId, gatewayKeyId: key.keyId, callerToken };
     // One cancellation per operation: when the client goes away or at the operation's deadline
     // (upstream calls still running then are cancelled: UPSTREAM_TIMEOUT). Its AbortSignal is
@@ -204,7 +211,10 @@ export class GatewayHttpServer {
     };
     res.on('close', onClose);
     const deadline = setTimeout(
-      () => cancellation.abort(new DOMException(`The operation's deadline of ${services.config.operationDeadlineMs} ms passed`, 'TimeoutError')),
+      () =>
+        cancellation.abort(
+          new DOMException(`The operation's deadline of ${services.config.operationDeadlineMs} ms passed`, 'TimeoutError'),
+        ),
       services.config.operationDeadlineMs,
     );
     try {
@@ -254,8 +264,7 @@ export class GatewayHttpServer {
         return [name, { configured: true, breaker: state, ...detail }];
       }),
     );
-    const degraded =
-      cache.state !== 'up' || Object.values(upstreams).some((u) => 'breaker' in u && u.breaker !== 'closed');
+    const degraded = cache.state !== 'up' || Object.values(upstreams).some((u) => 'breaker' in u && u.breaker !== 'closed');
     const status = this.lifecycle === 'serving' ? (degraded ? 'degraded' : 'ready') : this.lifecycle;
     sendJson(res, this.lifecycle === 'serving' ? 200 : 503, {
       status,

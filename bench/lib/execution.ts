@@ -40,7 +40,8 @@ function dashboardSchema(): GraphQLSchema {
       DateTime: DateTimeScalar,
       JSON: JSONScalar,
       Query: {
-        pipelines: (_r: unknown, args: { ids: string[] }) => args.ids.map((id) => ({ id, projectId: 'p', latestRun: runs.get(id) ?? null })),
+        pipelines: (_r: unknown, args: { ids: string[] }) =>
+          args.ids.map((id) => ({ id, projectId: 'p', latestRun: runs.get(id) ?? null })),
         repositories: () => connection(repositories),
         recordings: () => connection(recordings),
         jobs: () => connection(jobs),
@@ -79,10 +80,18 @@ export async function measureExecution(durationMs: number): Promise<ExecutionFig
     return figures;
   }
   const runJit = () => compiled.query(undefined, {}, variableValues);
-  figures.push({ engine: 'graphql-jit compileQuery()', correct: JSON.stringify(await runJit()) === reference, ...(await measure(runJit, durationMs)) });
+  figures.push({
+    engine: 'graphql-jit compileQuery()',
+    correct: JSON.stringify(await runJit()) === reference,
+    ...(await measure(runJit, durationMs)),
+  });
   // What the gateway runs with EXECUTION_ENGINE=jit: the compiled query kept beside the document.
   const gateway = new CompiledExecution(schema);
   const runGateway = () => gateway.execute({ document, request: { variables: variableValues }, context: {} });
-  figures.push({ engine: "the gateway's CompiledExecution (EXECUTION_ENGINE=jit)", correct: JSON.stringify(await runGateway()) === reference, ...(await measure(runGateway, durationMs)) });
+  figures.push({
+    engine: "the gateway's CompiledExecution (EXECUTION_ENGINE=jit)",
+    correct: JSON.stringify(await runGateway()) === reference,
+    ...(await measure(runGateway, durationMs)),
+  });
   return figures;
 }

@@ -111,7 +111,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         firstError ??= r.why;
       }
     };
-    if (spec.ratePerSecond) await openLoop(spec.ratePerSecond, spec.concurrency, Math.min(max, Math.floor((spec.durationMs / 1000) * spec.ratePerSecond)), one, record);
+    if (spec.ratePerSecond)
+      await openLoop(
+        spec.ratePerSecond,
+        spec.concurrency,
+        Math.min(max, Math.floor((spec.durationMs / 1000) * spec.ratePerSecond)),
+        one,
+        record,
+      );
     else
       await Promise.all(
         Array.from({ length: spec.concurrency }, async () => {
@@ -127,7 +134,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
     const at = (q: number) => quantile(latencies, q);
     const server = serverMs.length
-      ? { p50Ms: quantile(serverMs, 0.5), p90Ms: quantile(serverMs, 0.9), p99Ms: quantile(serverMs, 0.99), maxMs: serverMs[serverMs.length - 1] ?? 0 }
+      ? {
+          p50Ms: quantile(serverMs, 0.5),
+          p90Ms: quantile(serverMs, 0.9),
+          p99Ms: quantile(serverMs, 0.99),
+          maxMs: serverMs[serverMs.length - 1] ?? 0,
+        }
       : undefined;
     return {
       server,
@@ -153,7 +165,13 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
  * the server's slowness is charged to every request it held back. The generator's own timer
  * lateness (a timer fires up to a millisecond late) is not the server's, and is not charged.
  */
-async function openLoop<R>(rate: number, inFlight: number, total: number, one: (dueAt?: bigint) => Promise<R>, record: (r: R) => void): Promise<void> {
+async function openLoop<R>(
+  rate: number,
+  inFlight: number,
+  total: number,
+  one: (dueAt?: bigint) => Promise<R>,
+  record: (r: R) => void,
+): Promise<void> {
   const intervalNs = BigInt(Math.round(1e9 / rate));
   const start = process.hrtime.bigint();
   const running = new Set<Promise<void>>();

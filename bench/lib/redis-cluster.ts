@@ -3,7 +3,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { freeLoopbackPorts, privateRedisDir, RedisProcesses } from './redis-processes';
 
-
 const run = promisify(execFile);
 
 export interface ClusterNode {
@@ -106,7 +105,8 @@ export class RedisCluster extends RedisProcesses {
           // Fields 8.. are the master's slot ranges: `0-5460` or a single `42`.
           for (const range of fields.slice(8)) {
             const [start, end = start] = range.split('-').map(Number);
-            if (start !== undefined && end !== undefined && slot >= start && slot <= end) return Number(fields[1]?.split('@')[0]?.split(':')[1]);
+            if (start !== undefined && end !== undefined && slot >= start && slot <= end)
+              return Number(fields[1]?.split('@')[0]?.split(':')[1]);
           }
         }
       } catch {
@@ -129,14 +129,22 @@ export class RedisCluster extends RedisProcesses {
 
   private async spawnNode(port: number): Promise<void> {
     await this.spawnServer(port, [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', path.join(this.dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout', String(this.nodeTimeoutMs),
-        '--dir', this.dir,
-        '--save', '',
-        '--appendonly', 'no',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      path.join(this.dir, `nodes-${port}.conf`),
+      '--cluster-node-timeout',
+      String(this.nodeTimeoutMs),
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
     ]);
   }
 }

@@ -17,7 +17,10 @@ export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 
 /** `YYYYMMDDTHHMMSSZ` */
 export function sdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function encodeRfc3986(s: string): string {

@@ -44,9 +44,7 @@ export interface CacheBroadcast {
   listen(channel: string, onMessage: (message: string) => void, onListening: (listening: boolean) => void): void;
 }
 
-export type CacheHealth =
-  | { state: 'up'; kind: Cache['kind'] }
-  | { state: 'down'; kind: Cache['kind']; since: string; reason: string };
+export type CacheHealth = { state: 'up'; kind: Cache['kind'] } | { state: 'down'; kind: Cache['kind']; since: string; reason: string };
 
 /**
  * Builds a namespaced key. `scope` becomes the Redis Cluster hash tag, so every key of one

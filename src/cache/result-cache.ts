@@ -102,7 +102,9 @@ type Lookup<T> = { state: 'fresh' | 'stale'; value: T } | { state: 'miss' };
  * What a lookup found: on the warm path every value, fresh, with no per-id record built;
  * otherwise one {@link Lookup} per id.
  */
-type Found<T> = { version: string; epoch: number } & ({ fresh: T[]; lookups?: undefined } | { fresh?: undefined; lookups: Array<Lookup<T>> });
+type Found<T> = { version: string; epoch: number } & (
+  { fresh: T[]; lookups?: undefined } | { fresh?: undefined; lookups: Array<Lookup<T>> }
+);
 
 interface HotEntry {
   /** Scope version the value was read under. */
@@ -221,9 +223,7 @@ export class ResultCache {
     const freshUntil = this.now() + ttlSeconds * 1000;
     // The hot layer is filled by reads only: the values written here still belong to the caller.
     await this.cache.setMany(
-      entries.map(
-        ([id, d]) => [this.key(scope, id), JSON.stringify({ v: version, d, f: freshUntil } satisfies Stored<T>)] as const,
-      ),
+      entries.map(([id, d]) => [this.key(scope, id), JSON.stringify({ v: version, d, f: freshUntil } satisfies Stored<T>)] as const),
       ttlSeconds * 1000 + staleMs,
     );
   }
@@ -273,7 +273,16 @@ export class ResultCache {
       });
       const { values, shared } = await this.coalescer.loadMany(
         keys,
-        (batch, signal) => this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, flightVersion, id)),
+        (batch, signal) =>
+          this.fetchAndStore(
+            scope,
+            version,
+            batch.map((k) => idOf.get(k) as string),
+            options,
+            fetch,
+            signal,
+            (id) => this.flightKey(scope, flightVersion, id),
+          ),
         options.cancel?.signal,
         // Only while values are being cached anyway (TTL set, cache up): lingering never serves
         // what the shared cache would not, and with the cache down every request goes upstream.
@@ -295,7 +304,12 @@ export class ResultCache {
     load: (signal: AbortSignal) => Promise<T>,
     options: Omit<LoadOptions, 'ttlSeconds'> = {},
   ): Promise<T> {
-    const [value] = await this.loadMany<T>(scope, [id], { ttlSeconds, ...options }, async (_ids, signal) => new Map([[id, await load(signal)]]));
+    const [value] = await this.loadMany<T>(
+      scope,
+      [id],
+      { ttlSeconds, ...options },
+      async (_ids, signal) => new Map([[id, await load(signal)]]),
+    );
     if (value instanceof Error) throw value;
     return value as T;
   }
@@ -359,7 +373,8 @@ export class ResultCache {
         const stored = JSON.parse(r) as Stored<T>;
         if (stored.v !== version) return { state: 'miss' };
         const fresh = stored.f === undefined || stored.f > now;
-        if (fresh && stored.f !== undefined) this.remember(scopeKey, ids[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });
+        if (fresh && stored.f !== undefined)
+          this.remember(scopeKey, ids[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });
         return { state: fresh ? 'fresh' : 'stale', value: stored.d };
       } catch {
         return { state: 'miss' };
@@ -456,11 +471,22 @@ export class ResultCache {
         const keys = toRefresh.map((id) => this.flightKey(scope, flightVersion, id));
         const idOf = new Map(toRefresh.map((id, i) => [keys[i] as string, id]));
         await this.coalescer.loadMany(keys, (batch, signal) =>
-          this.fetchAndStore(scope, version, batch.map((k) => idOf.get(k) as string), options, fetch, signal, (id) => this.flightKey(scope, flightVersion, id)),
+          this.fetchAndStore(
+            scope,
+            version,
+            batch.map((k) => idOf.get(k) as string),
+            options,
+            fetch,
+            signal,
+            (id) => this.flightKey(scope, flightVersion, id),
+          ),
         );
         if (this.metrics) this.metrics.cacheLookups.inc({ layer: 'shared', result: 'refreshed' }, toRefresh.length);
       } catch (err) {
-        this.options.logger?.debug({ namespace: scope.namespace, err: (err as Error).message }, 'background refresh failed: the stale value stays');
+        this.options.logger?.debug(
+          { namespace: scope.namespace, err: (err as Error).message },
+          'background refresh failed: the stale value stays',
+        );
       } finally {
         for (const id of ours) this.refreshing.delete(this.flightKey(scope, flightVersion, id));
       }

@@ -53,7 +53,8 @@ export class MediaLinkSigner {
   /** `path` with the signature query appended, minted for the key `keyId`. */
   sign(path: string, keyId: string): string {
     const secret = this.secrets.get(keyId);
-    if (!secret) throw new TypeError(`MediaLinkSigner.sign: keyId must be the id of a configured gateway key, got ${JSON.stringify(keyId)}`);
+    if (!secret)
+      throw new TypeError(`MediaLinkSigner.sign: keyId must be the id of a configured gateway key, got ${JSON.stringify(keyId)}`);
     const exp = Math.floor(this.now() / 1000) + this.ttlSeconds;
     const query = new URLSearchParams({ exp: String(exp), kid: keyId, sig: signature(secret, path, exp) });
     return `${path}?${query.toString()}`;

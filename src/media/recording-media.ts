@@ -46,7 +46,11 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
   const signer = options.signer ?? mediaLinkSignerFor(services.config.apiKeys);
 
   /** A header, when sent, decides; otherwise the link's signature (browsers' `<audio src>`). */
-  function authorize(req: IncomingMessage, url: URL, key: RecordingKey): { ok: true; keyId: string | null } | { ok: false; reason: string } {
+  function authorize(
+    req: IncomingMessage,
+    url: URL,
+    key: RecordingKey,
+  ): { ok: true; keyId: string | null } | { ok: false; reason: string } {
     if (!keys.enabled) return { ok: true, keyId: null };
     if (req.headers.authorization !== undefined) return keys.check(req.headers.authorization);
     return signer.verify(mediaPath(key), url.searchParams);
@@ -160,7 +164,8 @@ function statusFor(err: UpstreamError): number {
 
 function sendUpstreamError(res: ServerResponse, err: UpstreamError): void {
   const status = statusFor(err);
-  if (err instanceof UpstreamRateLimitedError && err.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(err.retryAfterSeconds));
+  if (err instanceof UpstreamRateLimitedError && err.retryAfterSeconds !== undefined)
+    res.setHeader('retry-after', String(err.retryAfterSeconds));
   if (err instanceof UpstreamHttpError && err.statusCode === 416 && err.headers['content-range']) {
     res.setHeader('content-range', err.headers['content-range']);
   }

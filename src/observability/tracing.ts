@@ -51,7 +51,9 @@ export function createTracing(options: TracingOptions): GatewayTracing | null {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': options.version }),
     // Console output is for a developer watching: no batching delay.
-    spanProcessors: [config.exporter === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
+    spanProcessors: [
+      config.exporter === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 }),
+    ],
   });
   if (!contextManagerRegistered) {
     // Registers the AsyncLocalStorage context manager (process-wide, once).

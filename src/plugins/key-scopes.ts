@@ -72,7 +72,8 @@ export function operationScope(
   if (!root) return scope;
 
   const note = (kind: 'project' | 'account', value: unknown, rootField: string) => {
-    const fallback = kind === 'account' ? defaults.bandwidthAccountId : RTS_FIELDS.has(rootField) ? defaults.rtsProjectId : defaults.codeartsProjectId;
+    const fallback =
+      kind === 'account' ? defaults.bandwidthAccountId : RTS_FIELDS.has(rootField) ? defaults.rtsProjectId : defaults.codeartsProjectId;
     const id = typeof value === 'string' && value !== '' ? value : fallback;
     if (id === undefined) scope.unscoped.push(rootField);
     else (kind === 'project' ? scope.projects : scope.accounts).add(id);

@@ -11,8 +11,7 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayConte
         async willSendResponse({ operationName, errors, response }) {
           const operation = operationName ?? 'anonymous';
           const hasErrors =
-            (errors?.length ?? 0) > 0 ||
-            (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
+            (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
           metrics.operations.inc({ operation, outcome: hasErrors ? 'error' : 'ok' });
           metrics.operationDuration.observe({ operation }, (performance.now() - started) / 1000);
         },

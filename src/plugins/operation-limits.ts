@@ -81,7 +81,12 @@ export function measureOperation(
 ): OperationMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
   const measure: OperationMeasure = { depth: 0, aliases: 0, rootFields: 0, cost: 0, introspectionListDepth: 0 };
   if (!root) return measure;
   // Sized first in linear time (each fragment once), so a "fragment bomb" is refused unexpanded.
@@ -117,7 +122,8 @@ export function measureOperation(
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         const type = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (fragment && type && isCompositeType(type)) walk(fragment.selectionSet, type, depth, multiplier, connectionSize, introspection, isRoot);
+        if (fragment && type && isCompositeType(type))
+          walk(fragment.selectionSet, type, depth, multiplier, connectionSize, introspection, isRoot);
         continue;
       }
       if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -138,7 +144,8 @@ export function measureOperation(
         // Introspection resolves in memory: only its list nesting is bounded, not depth or cost.
         const lists = (introspection?.lists ?? 0) + (returnsList ? 1 : 0);
         measure.introspectionListDepth = Math.max(measure.introspectionListDepth, lists);
-        if (selection.selectionSet && isCompositeType(named)) walk(selection.selectionSet, named, fieldDepth, multiplier, undefined, { lists }, false);
+        if (selection.selectionSet && isCompositeType(named))
+          walk(selection.selectionSet, named, fieldDepth, multiplier, undefined, { lists }, false);
         continue;
       }
       measure.depth = Math.max(measure.depth, fieldDepth);

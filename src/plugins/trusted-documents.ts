@@ -41,7 +41,10 @@ export class TrustedDocuments {
   static fromManifest(raw: unknown, source = 'manifest'): TrustedDocuments {
     const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(TRUSTED_DOCUMENTS_VARIABLE, `${source}: not an Apollo persisted query manifest nor a {"sha256": "document"} map`);
+      throw new ConfigError(
+        TRUSTED_DOCUMENTS_VARIABLE,
+        `${source}: not an Apollo persisted query manifest nor a {"sha256": "document"} map`,
+      );
     }
     const data = parsed.data;
     const entries: Array<readonly [string, string]> =

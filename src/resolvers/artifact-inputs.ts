@@ -26,7 +26,8 @@ function shown(value: string): string {
 /** The caller's project, else the configured default CodeArts project. */
 export function projectOf(ctx: GatewayContext, projectId: string | null | undefined, argument = 'projectId'): string {
   const project = projectId ?? ctx.services.config.huawei.codeartsProjectId;
-  if (!project) throw badUserInput(`${argument} is required: no default CodeArts project (CODEARTS_PROJECT_ID) is configured`, { argument });
+  if (!project)
+    throw badUserInput(`${argument} is required: no default CodeArts project (CODEARTS_PROJECT_ID) is configured`, { argument });
   return checkProject(project, argument);
 }
 
@@ -84,7 +85,8 @@ export function checksum(value: string): string {
 }
 
 export function auditModule(value: string): string {
-  if (!MODULE.test(value)) throw badUserInput(`module must be a module name such as file or repository, got ${shown(value)}`, { argument: 'module' });
+  if (!MODULE.test(value))
+    throw badUserInput(`module must be a module name such as file or repository, got ${shown(value)}`, { argument: 'module' });
   return value;
 }
 
@@ -135,7 +137,9 @@ export function artifactPath(value: string, argument: string): { repositoryId: s
   const repo = slash < 0 ? full : full.slice(0, slash);
   const rest = slash < 0 ? '' : full.slice(slash + 1);
   if (!REPOSITORY_ID.test(repo) || !rest) {
-    throw badUserInput(`${argument} must be <repository id>/<path>, e.g. cn-north-7_<domain>_go_19/down/file, got ${shown(value)}`, { argument });
+    throw badUserInput(`${argument} must be <repository id>/<path>, e.g. cn-north-7_<domain>_go_19/down/file, got ${shown(value)}`, {
+      argument,
+    });
   }
   return { repositoryId: repo, path: full };
 }
@@ -181,7 +185,11 @@ export function createRequest(ctx: GatewayContext, input: CreateRepositoryInput)
         },
       };
     case 'DOCKER':
-      refuse(record, ['projectId', 'includesPattern', 'shareRight', 'release', 'snapshot'], 'for a Docker repository (it takes only format, name, description and type)');
+      refuse(
+        record,
+        ['projectId', 'includesPattern', 'shareRight', 'release', 'snapshot'],
+        'for a Docker repository (it takes only format, name, description and type)',
+      );
       return { kind: 'docker', body: { format: 'docker', display_name: name, description, type } };
     default:
       refuse(record, ['release', 'snapshot'], `for a ${input.format} repository (Maven only)`);
@@ -208,7 +216,8 @@ export function updateRequest(input: UpdateRepositoryInput): UpdateRepositoryReq
   if (input.format === 'MAVEN2') {
     refuse(record, ['repositoryIds', 'deploymentPolicy'], 'for a Maven repository (it is edited by tabId)');
     if (!input.tabId) throw badUserInput('input.tabId is required to edit a Maven repository', { argument: 'input.tabId' });
-    if (!TAB_ID.test(input.tabId)) throw badUserInput(`input.tabId is not a tab id, got ${shown(input.tabId)}`, { argument: 'input.tabId' });
+    if (!TAB_ID.test(input.tabId))
+      throw badUserInput(`input.tabId is not a tab id, got ${shown(input.tabId)}`, { argument: 'input.tabId' });
     return {
       kind: 'maven',
       tabId: input.tabId,
@@ -259,7 +268,9 @@ export function trashItems(items: readonly RecycleBinItemInput[]): TrashItem[] {
     checkFormatOfId(id, item.format, `${argument}.id`);
     const uri = repositoryPath(item.uri, `${argument}.uri`).replace(/^\/+/, '');
     if (uri !== id && !uri.startsWith(id + '/')) {
-      throw badUserInput(`${argument}.uri must lie in repository ${item.id} (e.g. ${item.id}/), got ${shown(item.uri)}`, { argument: `${argument}.uri` });
+      throw badUserInput(`${argument}.uri must lie in repository ${item.id} (e.g. ${item.id}/), got ${shown(item.uri)}`, {
+        argument: `${argument}.uri`,
+      });
     }
     return {
       id,

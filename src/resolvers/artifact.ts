@@ -6,7 +6,16 @@ import { badUserInput } from '../errors';
 import { createArtifactCommands, type ArtifactCommands, type RepositoryChange, type RepositoryRef } from '../upstreams/artifact/commands';
 import type { Page, SearchPageKey } from '../upstreams/artifact/loaders';
 import { upstreamFormat, type RepositoryModel } from '../upstreams/artifact/mapping';
-import { countedConnection, pageWindow, positionedConnection, reportLeftOut, upstreamPagesFor, type LeftOutRow, type PageWindow, type PositionedRows } from './connection';
+import {
+  countedConnection,
+  pageWindow,
+  positionedConnection,
+  reportLeftOut,
+  upstreamPagesFor,
+  type LeftOutRow,
+  type PageWindow,
+  type PositionedRows,
+} from './connection';
 import * as input from './artifact-inputs';
 
 /** What a `RepositoryMutationResult` resolves from: the answer, and where to read the repository. */
@@ -35,7 +44,10 @@ interface WindowRead<T> extends PositionedRows<T> {
  * Reads the upstream pages covering `window`. The page size follows `first`, so paging on with
  * the same `first` costs one call per page. Null when a page answered "missing".
  */
-async function readWindow<T>(window: PageWindow, page: (pageNo: number, pageSize: number) => Promise<Page<T> | null>): Promise<WindowRead<T> | null> {
+async function readWindow<T>(
+  window: PageWindow,
+  page: (pageNo: number, pageSize: number) => Promise<Page<T> | null>,
+): Promise<WindowRead<T> | null> {
   const pageSize = Math.min(Math.max(window.limit, 1), MAX_UPSTREAM_PAGE);
   const { firstPage, lastPage } = upstreamPagesFor(window, pageSize);
   const pages = await Promise.all(Array.from({ length: lastPage - firstPage + 1 }, (_, i) => page(firstPage + i, pageSize)));
@@ -92,7 +104,10 @@ function changed(change: RepositoryChange): RepositoryMutationParent {
   };
 }
 
-function formatsOf(filter: { format?: ArtifactFormat | null; formats?: ArtifactFormat[] | null } | null | undefined): { format?: string; formatList?: string[] } {
+function formatsOf(filter: { format?: ArtifactFormat | null; formats?: ArtifactFormat[] | null } | null | undefined): {
+  format?: string;
+  formatList?: string[];
+} {
   if (filter?.format && filter.formats?.length) {
     throw badUserInput('filter: give format or formats, not both', { argument: 'filter.formats' });
   }

@@ -116,7 +116,10 @@ export function positionedConnection<T, Total extends number | null>(
  * `{ ...positionedConnection(), totalCount }`: on Node 20's V8 an object built as a spread
  * followed by a property survives young-generation collections; docs/scaling.md.)
  */
-export function countedConnection<T>(read: PositionedRows<T, number | null>, window: PageWindow): Omit<Connection<T>, 'totalCount'> & { totalCount: number } {
+export function countedConnection<T>(
+  read: PositionedRows<T, number | null>,
+  window: PageWindow,
+): Omit<Connection<T>, 'totalCount'> & { totalCount: number } {
   return connectionOf(read, window, read.total ?? 0);
 }
 
@@ -147,7 +150,13 @@ function connectionOf<T, Total extends number | null>(
  * Rows left out of a list the answer still carries (its items are non-null, so one cannot be
  * nulled alone): one UPSTREAM_BAD_RESPONSE error each, at the list's path.
  */
-export function reportLeftOut(context: object, info: GraphQLResolveInfo, leftOut: readonly LeftOutRow[], what: string, upstream: UpstreamName): void {
+export function reportLeftOut(
+  context: object,
+  info: GraphQLResolveInfo,
+  leftOut: readonly LeftOutRow[],
+  what: string,
+  upstream: UpstreamName,
+): void {
   for (const row of leftOut) {
     reportLeftOutRow(context, {
       message: `A ${what} (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: ${upstream} sent a row the gateway cannot read (${row.reason})`,

@@ -9,7 +9,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function projectOf(ctx: GatewayContext, projectId: string | null | undefined): string {
   const project = projectId ?? ctx.services.config.huawei.projectId;
-  if (!project) throw badUserInput('projectId is required: no default project (HUAWEI_PROJECT_ID) is configured', { argument: 'projectId' });
+  if (!project)
+    throw badUserInput('projectId is required: no default project (HUAWEI_PROJECT_ID) is configured', { argument: 'projectId' });
   if (!PROJECT_ID.test(project)) {
     throw badUserInput(`projectId must be 32 letters and digits, got ${JSON.stringify(project.slice(0, 64))}`, { argument: 'projectId' });
   }

@@ -17,7 +17,10 @@ const PAGE = { defaultFirst: 100, maxFirst: 1000 };
  * last row served, and nothing is skipped or served twice. Answers the connection and the
  * left-out rows it stepped over (to report).
  */
-function recordingsWindow(list: RecordingList, window: PageWindow): { connection: Connection<RecordingModel>; leftOut: LeftOutRecording[] } {
+function recordingsWindow(
+  list: RecordingList,
+  window: PageWindow,
+): { connection: Connection<RecordingModel>; leftOut: LeftOutRecording[] } {
   const candidates = list.rows.filter((r) => r.position >= window.offset);
   const taken = candidates.slice(0, window.limit);
   const more = candidates.length > taken.length;
@@ -99,7 +102,11 @@ function transcriptionBody(input: TranscriptionRequestInput | null | undefined):
     }
     body.callbackTimeout = input.callbackTimeout;
   }
-  for (const [name, max] of [['username', 1024], ['password', 1024], ['tag', 256]] as const) {
+  for (const [name, max] of [
+    ['username', 1024],
+    ['password', 1024],
+    ['tag', 256],
+  ] as const) {
     const value = input[name];
     if (value == null) continue;
     // The value itself is never echoed: the password is a secret.
@@ -140,7 +147,13 @@ const mutations: MutationResolvers<GatewayContext> = {
     checkId('callId', callId);
     const body = { state: state === 'PAUSED' ? ('paused' as const) : ('recording' as const) };
     return mutate(ctx, 'recordings', () =>
-      requireApi(ctx.services, 'bandwidth').updateRecordingState(account, callId, body, bandwidthCredentials(ctx.services.config), ctx.signal),
+      requireApi(ctx.services, 'bandwidth').updateRecordingState(
+        account,
+        callId,
+        body,
+        bandwidthCredentials(ctx.services.config),
+        ctx.signal,
+      ),
     );
   },
   async requestTranscription(_root, args, ctx) {

@@ -203,7 +203,8 @@ export const SEED_REPOSITORIES: SeedRepository[] = [
         size: 1056,
         created: '2023-11-14 19:29:46',
         checksums: {
-          sha512: '86b14ee38fbe9b33184b018dd7740c75acb994292a2f71db7af9952ecb7676fe759fc3207ab4d5b7f76252c0e3a6683c00e7c0af3cb73282ee05a5441e72c',
+          sha512:
+            '86b14ee38fbe9b33184b018dd7740c75acb994292a2f71db7af9952ecb7676fe759fc3207ab4d5b7f76252c0e3a6683c00e7c0af3cb73282ee05a5441e72c',
           sha256: '806f31bccdf84d133de1b307834e7f4f07810b4f5204bd449ce088c051513a4',
           sha1: '20691eee689efdf42e926b52b6f84c51439ab054',
           md5: 'af5b0888060bcdabc8a5440251556461',

@@ -126,7 +126,11 @@ export class ArtifactSimulator extends Simulator {
   /** Answers the next `times` calls (under `pathPrefix`) with an error envelope, under HTTP 200 by default. */
   failInEnvelope(code: string, message: string, options: { times?: number; pathPrefix?: string; httpStatus?: number } = {}): this {
     return this.inject(
-      { kind: 'status', status: options.httpStatus ?? 200, json: { status: 'error', trace_id: this.traceId(), error_code: code, error_msg: message, result: null } },
+      {
+        kind: 'status',
+        status: options.httpStatus ?? 200,
+        json: { status: 'error', trace_id: this.traceId(), error_code: code, error_msg: message, result: null },
+      },
       { times: options.times, pathPrefix: options.pathPrefix },
     );
   }
@@ -143,13 +147,23 @@ export class ArtifactSimulator extends Simulator {
   }
 
   /** Adds `count` hosted repositories of `format` (default generic), each with `filesEach` files; answers their ids. */
-  addRepositories(count: number, options: { format?: string; projectId?: string | null; label?: string; filesEach?: number } = {}): string[] {
+  addRepositories(
+    count: number,
+    options: { format?: string; projectId?: string | null; label?: string; filesEach?: number } = {},
+  ): string[] {
     const format = options.format ?? 'generic';
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const id = this.nextId(format);
       const now = Date.now();
-      const repo = blankRepository(id, `${options.label ?? format}-${id.split('_').pop()}`, format, options.projectId ?? null, now, SEED_USER);
+      const repo = blankRepository(
+        id,
+        `${options.label ?? format}-${id.split('_').pop()}`,
+        format,
+        options.projectId ?? null,
+        now,
+        SEED_USER,
+      );
       for (let f = 0; f < (options.filesEach ?? 1); f++) {
         const file = makeFile(`pkg/${f}/file-${f}.bin`, 1000 + f * 512 + i, now, SEED_USER);
         repo.files.set(file.path, file);
@@ -168,31 +182,131 @@ export class ArtifactSimulator extends Simulator {
   // ---------- routes ----------
 
   private registerRoutes(): void {
-    this.route('GET', `${V5}/repositories/:repoId`, this.auth((req) => this.viewRepository(req)));
-    this.route('POST', `${V5}/repositories`, this.auth((req, who) => this.createDocker(req, who)));
-    this.route('DELETE', `${V5}/repositories`, this.auth((req, who) => this.moveToRecycleBin(req, who)));
-    this.route('PUT', `${V5}/repositories/tab/:tabId`, this.auth((req, who) => this.editMaven(req, who)));
-    this.route('POST', `${V5}/maven/repositories`, this.auth((req, who) => this.createMaven(req, who)));
-    this.route('GET', `${V5}/maven/info`, this.auth((req, who) => this.mavenInfo(req, who)));
-    this.route('GET', `${V5}/maven/repository/list`, this.auth((req, who) => this.projectRepositories(req, who)));
-    this.route('POST', `${V5}/maven/project/repository`, this.auth((req, who) => this.associate(req, who)));
-    this.route('POST', `${V5}/maven/users/me`, this.auth((_req, who) => this.resetPassword(who)));
-    this.route('POST', `${V5}/artifact`, this.auth((req, who) => this.createOther(req, who)));
-    this.route('PUT', `${V5}/artifact`, this.auth((req, who) => this.editOther(req, who)));
-    this.route('PUT', `${V5}/trashes`, this.auth((req, who) => this.restore(req, who)));
-    this.route('DELETE', `${V5}/trashes`, this.auth((req, who) => this.purge(req, who)));
-    this.route('GET', `${V5}/storage`, this.auth((req) => this.storageUsage(req)));
-    this.route('GET', `${V5}/search/checksum`, this.auth((req, who) => this.searchChecksum(req, who)));
-    this.route('POST', `${V5}/tree/repos/artifacts`, this.auth((req, who) => this.searchName(req, who)));
-    this.route('POST', `${V5}/attention`, this.auth((req, who) => this.attention(req, who)));
-    this.route('GET', `${V5}/attention/artifacts`, this.auth((req, who) => this.followed(req, who)));
-    this.route('DELETE', `${V5}/file`, this.auth((req, who) => this.deleteFile(req, who)));
-    this.route('GET', `${V5}/:tenant/:project/repositories`, this.scoped((req) => this.listRepositories(req)));
-    this.route('GET', `${V5}/:tenant/:project/storageinfo/statistic`, this.scoped((req) => this.trend(req)));
-    this.route('GET', `${V5}/:tenant/:project/:repo/repositories`, this.scoped((req) => this.statistics(req)));
-    this.route('GET', `${V5}/:tenant/:project/:repo/file-tree`, this.scoped((req) => this.fileTree(req)));
-    this.route('GET', `${V5}/:tenant/:project/:repo/file-detail`, this.scoped((req, who) => this.fileDetail(req, who)));
-    this.route('GET', `${V5}/:tenant/:project/:module/:repo/audit`, this.scoped((req) => this.auditLogs(req)));
+    this.route(
+      'GET',
+      `${V5}/repositories/:repoId`,
+      this.auth((req) => this.viewRepository(req)),
+    );
+    this.route(
+      'POST',
+      `${V5}/repositories`,
+      this.auth((req, who) => this.createDocker(req, who)),
+    );
+    this.route(
+      'DELETE',
+      `${V5}/repositories`,
+      this.auth((req, who) => this.moveToRecycleBin(req, who)),
+    );
+    this.route(
+      'PUT',
+      `${V5}/repositories/tab/:tabId`,
+      this.auth((req, who) => this.editMaven(req, who)),
+    );
+    this.route(
+      'POST',
+      `${V5}/maven/repositories`,
+      this.auth((req, who) => this.createMaven(req, who)),
+    );
+    this.route(
+      'GET',
+      `${V5}/maven/info`,
+      this.auth((req, who) => this.mavenInfo(req, who)),
+    );
+    this.route(
+      'GET',
+      `${V5}/maven/repository/list`,
+      this.auth((req, who) => this.projectRepositories(req, who)),
+    );
+    this.route(
+      'POST',
+      `${V5}/maven/project/repository`,
+      this.auth((req, who) => this.associate(req, who)),
+    );
+    this.route(
+      'POST',
+      `${V5}/maven/users/me`,
+      this.auth((_req, who) => this.resetPassword(who)),
+    );
+    this.route(
+      'POST',
+      `${V5}/artifact`,
+      this.auth((req, who) => this.createOther(req, who)),
+    );
+    this.route(
+      'PUT',
+      `${V5}/artifact`,
+      this.auth((req, who) => this.editOther(req, who)),
+    );
+    this.route(
+      'PUT',
+      `${V5}/trashes`,
+      this.auth((req, who) => this.restore(req, who)),
+    );
+    this.route(
+      'DELETE',
+      `${V5}/trashes`,
+      this.auth((req, who) => this.purge(req, who)),
+    );
+    this.route(
+      'GET',
+      `${V5}/storage`,
+      this.auth((req) => this.storageUsage(req)),
+    );
+    this.route(
+      'GET',
+      `${V5}/search/checksum`,
+      this.auth((req, who) => this.searchChecksum(req, who)),
+    );
+    this.route(
+      'POST',
+      `${V5}/tree/repos/artifacts`,
+      this.auth((req, who) => this.searchName(req, who)),
+    );
+    this.route(
+      'POST',
+      `${V5}/attention`,
+      this.auth((req, who) => this.attention(req, who)),
+    );
+    this.route(
+      'GET',
+      `${V5}/attention/artifacts`,
+      this.auth((req, who) => this.followed(req, who)),
+    );
+    this.route(
+      'DELETE',
+      `${V5}/file`,
+      this.auth((req, who) => this.deleteFile(req, who)),
+    );
+    this.route(
+      'GET',
+      `${V5}/:tenant/:project/repositories`,
+      this.scoped((req) => this.listRepositories(req)),
+    );
+    this.route(
+      'GET',
+      `${V5}/:tenant/:project/storageinfo/statistic`,
+      this.scoped((req) => this.trend(req)),
+    );
+    this.route(
+      'GET',
+      `${V5}/:tenant/:project/:repo/repositories`,
+      this.scoped((req) => this.statistics(req)),
+    );
+    this.route(
+      'GET',
+      `${V5}/:tenant/:project/:repo/file-tree`,
+      this.scoped((req) => this.fileTree(req)),
+    );
+    this.route(
+      'GET',
+      `${V5}/:tenant/:project/:repo/file-detail`,
+      this.scoped((req, who) => this.fileDetail(req, who)),
+    );
+    this.route(
+      'GET',
+      `${V5}/:tenant/:project/:module/:repo/audit`,
+      this.scoped((req) => this.auditLogs(req)),
+    );
   }
 
   /** Authenticates the call (401 like the API gateway) before the handler runs. */
@@ -232,7 +346,17 @@ export class ArtifactSimulator extends Simulator {
 
   private createMaven(req: SimRequest, who: SimIdentity): SimResponse {
     const body = objectBody(req);
-    allowOnly(body, ['repository_name', 'format', 'description', 'release', 'snapshot', 'includes_pattern', 'share_right', 'project_id', 'type']);
+    allowOnly(body, [
+      'repository_name',
+      'format',
+      'description',
+      'release',
+      'snapshot',
+      'includes_pattern',
+      'share_right',
+      'project_id',
+      'type',
+    ]);
     if (body.format !== undefined && body.format !== 'maven2') throw badRequest('format must be maven2 for a Maven repository.');
     const name = requiredString(body, 'repository_name');
     const release = optionalString(body, 'release');
@@ -308,7 +432,17 @@ export class ArtifactSimulator extends Simulator {
     this.put(repo);
     this.record(repo.name, 'repository', 'create', name, who, req);
     // 4.2.7: the answer carries the new repository, with its times still unset.
-    return this.ok({ artifactory: { ...viewRow(repo), domainId: this.domainId, region: this.region, createdUserId: userIdOf(who.user), createdUserName: who.user, modifiedUserId: userIdOf(who.user), modifiedUserName: who.user } });
+    return this.ok({
+      artifactory: {
+        ...viewRow(repo),
+        domainId: this.domainId,
+        region: this.region,
+        createdUserId: userIdOf(who.user),
+        createdUserName: who.user,
+        modifiedUserId: userIdOf(who.user),
+        modifiedUserName: who.user,
+      },
+    });
   }
 
   private editMaven(req: SimRequest, who: SimIdentity): SimResponse {
@@ -342,8 +476,16 @@ export class ArtifactSimulator extends Simulator {
   private editOther(req: SimRequest, who: SimIdentity): SimResponse {
     const body = objectBody(req);
     allowOnly(body, [
-      'repo_name', 'format', 'description', 'repository_ids', 'includes_pattern', 'deployment_policy',
-      'auto_clean_snapshot', 'snapshot_alive_days', 'max_unique_snapshots', 'allow_anonymous',
+      'repo_name',
+      'format',
+      'description',
+      'repository_ids',
+      'includes_pattern',
+      'deployment_policy',
+      'auto_clean_snapshot',
+      'snapshot_alive_days',
+      'max_unique_snapshots',
+      'allow_anonymous',
     ]);
     const name = requiredString(body, 'repo_name');
     const format = requiredString(body, 'format');
@@ -510,7 +652,8 @@ export class ArtifactSimulator extends Simulator {
       const required = strict ? ['id', 'format', 'uri', 'status'] : ['id'];
       for (const key of required) if (typeof item[key] !== 'string' || !item[key]) throw badRequest(`${key} is required for each item.`);
       const repo = this.mustFind(String(item.id));
-      if (item.format !== undefined && item.format !== repo.format) throw badRequest(`${repo.name} is not a ${String(item.format)} repository.`);
+      if (item.format !== undefined && item.format !== repo.format)
+        throw badRequest(`${repo.name} is not a ${String(item.format)} repository.`);
       const uri = typeof item.uri === 'string' ? item.uri.replace(/^\/+/, '') : `${repo.name}/`;
       if (!uri.startsWith(repo.name)) throw badRequest(`uri ${uri} is not in ${repo.name}.`);
       const file = uri.slice(repo.name.length).replace(/^\/+|\/+$/g, '');
@@ -581,8 +724,22 @@ export class ArtifactSimulator extends Simulator {
       days.map((date) => {
         const seed = seeded?.find((s) => s.date === date);
         return seed
-          ? { filesCount: seed.filesCount, usedSpaceLength: seed.usedSpaceLength, usedSpace: seed.usedSpace, summaryDate: date, foldersCount: null, itemsCount: null }
-          : { filesCount: files, usedSpaceLength: bytes, usedSpace: formatSize(bytes), summaryDate: date, foldersCount: null, itemsCount: null };
+          ? {
+              filesCount: seed.filesCount,
+              usedSpaceLength: seed.usedSpaceLength,
+              usedSpace: seed.usedSpace,
+              summaryDate: date,
+              foldersCount: null,
+              itemsCount: null,
+            }
+          : {
+              filesCount: files,
+              usedSpaceLength: bytes,
+              usedSpace: formatSize(bytes),
+              summaryDate: date,
+              foldersCount: null,
+              itemsCount: null,
+            };
       }),
     );
   }
@@ -616,8 +773,11 @@ export class ArtifactSimulator extends Simulator {
   private searchChecksum(req: SimRequest, who: SimIdentity): SimResponse {
     const checksum = req.query.get('checksum')?.toLowerCase();
     if (!checksum) throw badRequest('checksum is required.');
-    const hits = this.searchFiles(who, req.query.get('format') ?? undefined, req.query.get('in_project') === 'true' ? req.query.get('project_id') : null, (f) =>
-      Object.values(f.checksums).includes(checksum),
+    const hits = this.searchFiles(
+      who,
+      req.query.get('format') ?? undefined,
+      req.query.get('in_project') === 'true' ? req.query.get('project_id') : null,
+      (f) => Object.values(f.checksums).includes(checksum),
     );
     return this.ok(
       page(hits, req.query, 'page_no').map(({ repo, file }) => ({
@@ -636,8 +796,11 @@ export class ArtifactSimulator extends Simulator {
     if (body.page_size !== undefined) q.set('page_size', String(body.page_size));
     const inProj = body.in_project === true || body.in_project === 'true';
     const project = typeof body.project_id === 'string' ? body.project_id : null;
-    const hits = this.searchFiles(who, typeof body.artifact_type === 'string' ? body.artifact_type : undefined, inProj ? project : null, (f) =>
-      (f.path.split('/').pop() ?? '').toLowerCase().includes(name),
+    const hits = this.searchFiles(
+      who,
+      typeof body.artifact_type === 'string' ? body.artifact_type : undefined,
+      inProj ? project : null,
+      (f) => (f.path.split('/').pop() ?? '').toLowerCase().includes(name),
     );
     return this.ok({ artifacts: page(hits, q, 'page_no').map(({ repo, file }) => this.searchRow(repo, file)) });
   }
@@ -731,7 +894,15 @@ export class ArtifactSimulator extends Simulator {
     let list = this.follows.get(user);
     if (!list) {
       list = this.repositories.has(SEED_FOLLOW.repositoryId)
-        ? [{ id: SEED_FOLLOW.id, repositoryId: SEED_FOLLOW.repositoryId, path: SEED_FOLLOW.path, modified: fromWall(SEED_FOLLOW.modifiedTime), user: SEED_USER }]
+        ? [
+            {
+              id: SEED_FOLLOW.id,
+              repositoryId: SEED_FOLLOW.repositoryId,
+              path: SEED_FOLLOW.path,
+              modified: fromWall(SEED_FOLLOW.modifiedTime),
+              user: SEED_USER,
+            },
+          ]
         : [];
       this.follows.set(user, list);
     }
@@ -774,7 +945,13 @@ export class ArtifactSimulator extends Simulator {
       modified_by: c.by,
       has_child: c.folder ? 'true' : 'false',
     }));
-    return this.ok({ children: rows, uploadAccess: false, total: rows.length, uri: `/${repo.name}${dir ? '/' + dir : ''}`, created: isoWithOffset(repo.created) });
+    return this.ok({
+      children: rows,
+      uploadAccess: false,
+      total: rows.length,
+      uri: `/${repo.name}${dir ? '/' + dir : ''}`,
+      created: isoWithOffset(repo.created),
+    });
   }
 
   private fileDetail(req: SimRequest, who: SimIdentity): SimResponse {
@@ -1085,7 +1262,14 @@ function viewRow(r: SimRepository): Record<string, unknown> {
   };
 }
 
-function blankRepository(name: string, repositoryName: string, format: string, projectId: string | null, now: number, user: string): SimRepository {
+function blankRepository(
+  name: string,
+  repositoryName: string,
+  format: string,
+  projectId: string | null,
+  now: number,
+  user: string,
+): SimRepository {
   return {
     name,
     repositoryName,
@@ -1114,7 +1298,10 @@ function blankRepository(name: string, repositoryName: string, format: string, p
 }
 
 function makeFile(path: string, size: number, at: number, user: string, checksums: SeedFile['checksums'] = {}): SimArtifactFile {
-  const digest = (algo: string) => createHash(algo).update(path + size).digest('hex');
+  const digest = (algo: string) =>
+    createHash(algo)
+      .update(path + size)
+      .digest('hex');
   return {
     path,
     size,

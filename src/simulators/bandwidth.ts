@@ -246,7 +246,10 @@ export class BandwidthSimulator extends Simulator {
     const [username, ...rest] = m?.[1] ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [];
     const user = username === undefined ? undefined : this.users.get(username);
     if (!user || user.password !== rest.join(':')) {
-      return { ...bandwidthError(401, 'authentication-error', 'Invalid or missing credentials.'), headers: { 'www-authenticate': 'Basic realm="Bandwidth"' } };
+      return {
+        ...bandwidthError(401, 'authentication-error', 'Invalid or missing credentials.'),
+        headers: { 'www-authenticate': 'Basic realm="Bandwidth"' },
+      };
     }
     if (!user.accounts.has(req.params.accountId ?? '')) {
       return bandwidthError(403, 'authorization-error', 'The credentials are not authorized for this account.');
@@ -348,7 +351,10 @@ export class BandwidthSimulator extends Simulator {
     if (range !== undefined) {
       const parsed = parseRange(range, media.size);
       if (parsed === 'unsatisfiable') {
-        return { ...bandwidthError(416, 'range-not-satisfiable', 'The requested range is not satisfiable.'), headers: { 'content-range': `bytes */${media.size}` } };
+        return {
+          ...bandwidthError(416, 'range-not-satisfiable', 'The requested range is not satisfiable.'),
+          headers: { 'content-range': `bytes */${media.size}` },
+        };
       }
       if (parsed) {
         [start, end] = parsed;
@@ -504,7 +510,6 @@ function generatedTranscripts(channels: number): Array<{ text: string; confidenc
 export function bandwidthError(status: number, type: string, description: string): SimResponse {
   return { status, json: { type, description, id: randomUUID() } };
 }
-
 
 function keyOf(i: { accountId: string; callId: string; recordingId: string }): string {
   return `${i.accountId}/${i.callId}/${i.recordingId}`;

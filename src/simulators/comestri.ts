@@ -204,7 +204,10 @@ export function parseTokenHeader(value: string | undefined): { token: string; em
   for (const pair of m[1].split(/\s*,\s*/)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) continue;
-    parts[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    parts[pair.slice(0, eq).trim()] = pair
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
   }
   return parts.token && parts.email ? { token: parts.token, email: parts.email } : undefined;
 }
@@ -217,7 +220,6 @@ function positiveInt(raw: string | null, fallback: number, name: string, errors:
   }
   return Number(raw);
 }
-
 
 /** `2026-10-01T09:00:00.000+10:00`: Comestri writes times in the account's zone (the seed: +10:00). */
 function sydneyTime(ms: number): string {
@@ -232,13 +234,21 @@ function defaultJobs(): ComestriJobRow[] {
     const h = createHash('sha256').update(`comestri-job-${i}`).digest();
     const status = COMESTRI_STATUSES[i % COMESTRI_STATUSES.length]!;
     const created = start + i * 37 * 60_000 + (h[0]! % 60) * 1000 + h[1]!;
-    const errorCount = status === 'fail_to_receive' || status === 'fail_to_process' ? 1 + (h[2]! % 5) : status === 'complete' && h[3]! % 4 === 0 ? 1 + (h[4]! % 3) : 0;
-    const result =
-      status === 'complete' ? (errorCount ? 'Failure' : 'Success') : status.startsWith('fail_') ? 'Failure' : 'Pending';
+    const errorCount =
+      status === 'fail_to_receive' || status === 'fail_to_process'
+        ? 1 + (h[2]! % 5)
+        : status === 'complete' && h[3]! % 4 === 0
+          ? 1 + (h[4]! % 3)
+          : 0;
+    const result = status === 'complete' ? (errorCount ? 'Failure' : 'Success') : status.startsWith('fail_') ? 'Failure' : 'Pending';
     const percent =
       status === 'complete' || status.startsWith('fail_') || status === 'canceled'
-        ? status === 'complete' ? 1 : Math.round((h[5]! / 255) * 100) / 100
-        : status === 'processing' ? Math.round((0.05 + (h[6]! / 255) * 0.9) * 100) / 100 : 0;
+        ? status === 'complete'
+          ? 1
+          : Math.round((h[5]! / 255) * 100) / 100
+        : status === 'processing'
+          ? Math.round((0.05 + (h[6]! / 255) * 0.9) * 100) / 100
+          : 0;
     const hex = h.toString('hex');
     jobs.push({
       id: 430 + i,

@@ -94,4 +94,3 @@ export function huaweiError(status: number, code: string, message: string): SimR
 function unauthorized(message: string): SimResponse {
   return huaweiError(401, 'APIGW.0301', message);
 }
-

@@ -70,7 +70,7 @@ export function withSimulatedUpstreams(config: GatewayConfig, sims: Pick<Simulat
     ...config,
     endpoints: { ...sims.endpoints },
     huawei: {
-      iam: config.huawei.aksk ? null : config.huawei.iam ?? { ...SIMULATED.iam },
+      iam: config.huawei.aksk ? null : (config.huawei.iam ?? { ...SIMULATED.iam }),
       aksk: config.huawei.aksk,
       codeartsProjectId: config.huawei.codeartsProjectId ?? SIMULATED.codeartsProjectId,
       projectId: config.huawei.projectId ?? SIMULATED.huaweiProjectId,

@@ -124,7 +124,9 @@ function key(projectId: string, pipelineId: string): string {
 
 /** A plausible run derived from the ids alone, so answers are stable across restarts. */
 function generatedRun(projectId: string, pipelineId: string, user: string): PipelineLatestRunBody {
-  const h = createHash('sha256').update(projectId + pipelineId).digest();
+  const h = createHash('sha256')
+    .update(projectId + pipelineId)
+    .digest();
   const status = STATUSES[h[0]! % STATUSES.length]!;
   const start = Date.UTC(2026, 9, 1) + (h.readUInt32BE(1) % (30 * 24 * 3600)) * 1000;
   const running = status === 'RUNNING';

@@ -237,7 +237,11 @@ export class Simulator {
   private async applyFault(fault: SimFault, res: ServerResponse): Promise<boolean> {
     switch (fault.kind) {
       case 'status':
-        send(res, { status: fault.status, headers: fault.headers, json: fault.json ?? { error_code: `SIM.${fault.status}`, error_msg: 'injected fault' } });
+        send(res, {
+          status: fault.status,
+          headers: fault.headers,
+          json: fault.json ?? { error_code: `SIM.${fault.status}`, error_msg: 'injected fault' },
+        });
         return true;
       case 'rate-limit':
         send(res, {

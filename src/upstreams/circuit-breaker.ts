@@ -4,9 +4,7 @@
  * success closes the breaker, its failure opens it again. 4xx answers are not faults.
  */
 export type BreakerState =
-  | { kind: 'closed'; failures: number }
-  | { kind: 'open'; openedAt: number }
-  | { kind: 'half-open'; probeInFlight: boolean };
+  { kind: 'closed'; failures: number } | { kind: 'open'; openedAt: number } | { kind: 'half-open'; probeInFlight: boolean };
 
 export interface CircuitBreakerOptions {
   /** Consecutive faults that open the breaker. */

@@ -76,9 +76,11 @@ export type EmbeddedErrorDetector = (body: unknown) => { upstreamCode?: string; 
  * Observes one attempt (tracing): called as the attempt starts, and the function it answers is
  * called once when the attempt ends, with the HTTP status and/or the error.
  */
-export type UpstreamAttemptObserver = (attempt: { upstream: UpstreamName; method: HttpMethod; url: URL }) => (
-  end: { status?: number; error?: UpstreamError },
-) => void;
+export type UpstreamAttemptObserver = (attempt: {
+  upstream: UpstreamName;
+  method: HttpMethod;
+  url: URL;
+}) => (end: { status?: number; error?: UpstreamError }) => void;
 
 export interface UpstreamClientOptions {
   name: UpstreamName;
@@ -126,7 +128,10 @@ export class UpstreamClient {
     this.base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : options.baseUrl + '/');
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? createUpstreamDispatcher(this.base, options.policy, options.outbound);
-    this.retryBudget = new RetryBudget({ percent: options.policy.retryBudgetPercent, minPerSecond: options.policy.retryBudgetMinPerSecond });
+    this.retryBudget = new RetryBudget({
+      percent: options.policy.retryBudgetPercent,
+      minPerSecond: options.policy.retryBudgetMinPerSecond,
+    });
     this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.breaker = new CircuitBreaker({
@@ -238,7 +243,8 @@ export class UpstreamClient {
           bodyTimeout: policy.bodyTimeoutMs,
         })
           .catch((err: unknown) => {
-            if (headersWait.signal.aborted && !signal.aborted) throw new UpstreamTimeoutError(this.name, policy.headersTimeoutMs, { cause: err });
+            if (headersWait.signal.aborted && !signal.aborted)
+              throw new UpstreamTimeoutError(this.name, policy.headersTimeoutMs, { cause: err });
             throw transportError(this.name, err, signal, req.signal, policy, callStarted);
           })
           .finally(() => clearTimeout(headersTimer));
@@ -348,7 +354,8 @@ function transportError(
   const code = (err as { code?: string } | null)?.code ?? '';
   if (signal.aborted && !callerSignal?.aborted) return new UpstreamTimeoutError(name, policy.deadlineMs, { cause: err });
   // The operation's own deadline (AbortSignal.timeout in the server) cut the call short.
-  if (callerSignal?.aborted && isTimeout(callerSignal.reason)) return new UpstreamTimeoutError(name, Date.now() - callStarted, { cause: err });
+  if (callerSignal?.aborted && isTimeout(callerSignal.reason))
+    return new UpstreamTimeoutError(name, Date.now() - callStarted, { cause: err });
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(name, policy.headersTimeoutMs, { cause: err });
   if (code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamTimeoutError(name, policy.bodyTimeoutMs, { cause: err });
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return new UpstreamTimeoutError(name, policy.connectTimeoutMs, { cause: err });

@@ -34,7 +34,9 @@ export function proxyFor(url: URL, outbound: OutboundConfig): string | undefined
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   for (const entry of outbound.noProxy) {
     if (entry === '*') return undefined;
-    const [entryHost = '', entryPort] = entry.startsWith('[') ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]] : entry.split(':');
+    const [entryHost = '', entryPort] = entry.startsWith('[')
+      ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]]
+      : entry.split(':');
     if (entryPort && entryPort !== port) continue;
     const bare = entryHost.replace(/^\*?\./, '');
     if (host === bare || host.endsWith(`.${bare}`)) return undefined;

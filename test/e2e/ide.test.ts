@@ -83,22 +83,26 @@ describeWithChromium('the IDE in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('.graphiql-query-editor')?.textContent?.includes('PipelineStatuses'));
 
     const answer = page.waitForResponse(
-      (res) => res.url() === `${gw.url}/graphql` && res.request().method() === 'POST' && (res.request().postData() ?? '').includes('PipelineStatuses'),
+      (res) =>
+        res.url() === `${gw.url}/graphql` &&
+        res.request().method() === 'POST' &&
+        (res.request().postData() ?? '').includes('PipelineStatuses'),
     );
     await page.click('.graphiql-execute-button');
     const res = await answer;
-    const body = (await res.json()) as { data?: { pipelines?: Array<{ id: string; latestRun: { status: string } | null }> }; errors?: unknown };
+    const body = (await res.json()) as {
+      data?: { pipelines?: Array<{ id: string; latestRun: { status: string } | null }> };
+      errors?: unknown;
+    };
     expect({ status: res.status(), errors: body.errors }).toEqual({ status: 200, errors: undefined });
     expect(res.request().headers()['authorization']).toBe(`Bearer ${GATEWAY_KEY}`);
     expect(body.data?.pipelines?.[0]?.id).toBe(PIPELINE_ID);
     expect(body.data?.pipelines?.[0]?.latestRun?.status).toBe('FAILED');
 
     // What the person sees: the answer in the result pane.
-    await page.waitForFunction(
-      (id) => (document.querySelector('.graphiql-response')?.textContent ?? '').includes(id),
-      PIPELINE_ID,
-      { timeout: 10_000 },
-    );
+    await page.waitForFunction((id) => (document.querySelector('.graphiql-response')?.textContent ?? '').includes(id), PIPELINE_ID, {
+      timeout: 10_000,
+    });
     const shown = (await page.textContent('.graphiql-response')) ?? '';
     expect(shown).toContain('"status": "FAILED"');
 

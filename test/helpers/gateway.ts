@@ -52,14 +52,20 @@ export interface TestGateway {
   /** POST /graphql with JSON; answers status, headers and parsed body. */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   /** POST /graphql with any JSON payload (APQ extensions, a batch, no query at all). */
-  post<B = GraphQLResponse['body']>(payload: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: B }>;
+  post<B = GraphQLResponse['body']>(
+    payload: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: B }>;
   close(): Promise<void>;
 }
 
 export interface GraphQLResponse {
   status: number;
   headers: Headers;
-  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }> };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+  };
 }
 
 export interface StartOptions {

@@ -10,13 +10,7 @@ import { TEST_SECRETS } from './secrets';
 export default async function globalTeardown(): Promise<void> {
   const dir = path.join(__dirname, '..', '..', 'test-output', 'logs');
   if (!existsSync(dir)) return;
-  const secrets = [
-    SIMULATED.iam.password,
-    SIMULATED.aksk.sk,
-    SIMULATED.bandwidth.password,
-    SIMULATED.comestri.token,
-    ...TEST_SECRETS,
-  ];
+  const secrets = [SIMULATED.iam.password, SIMULATED.aksk.sk, SIMULATED.bandwidth.password, SIMULATED.comestri.token, ...TEST_SECRETS];
   const leaks: string[] = [];
   let lines = 0;
   for (const file of readdirSync(dir)) {

@@ -28,7 +28,10 @@ async function waitForPort(port: number, up: boolean, timeoutMs = 5000): Promise
  */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
-  private constructor(readonly port: number, private readonly args: string[]) {}
+  private constructor(
+    readonly port: number,
+    private readonly args: string[],
+  ) {}
 
   static async start(args: string[] = [], port?: number): Promise<PrivateRedis> {
     const redis = new PrivateRedis(port ?? (await freePort()), args);
@@ -43,9 +46,13 @@ export class PrivateRedis {
   /** (Re)starts the server on the same port. */
   async resume(): Promise<void> {
     if (this.child) return;
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args], {
-      stdio: 'ignore',
-    });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPort(this.port, true);
   }
 

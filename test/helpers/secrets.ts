@@ -12,7 +12,14 @@ export const CALLER_TOKEN_UNKNOWN = 'MIIcaller-unknown-token-000000000000';
 /** Keys and tokens defined inside individual test files, listed here so the log scan checks them too. */
 const OTHER_TEST_SECRETS = ['comestri-test-token-other-7c1e9a', 'comestri-test-token-unknown-3f0b2d', 'gw-key-media-test-3-4b7d9f1e3a5c'];
 
-export const TEST_SECRETS: string[] = [CALLER_TOKEN_ALICE, CALLER_TOKEN_BOB, CALLER_TOKEN_UNKNOWN, GATEWAY_KEY, GATEWAY_KEY_2, ...OTHER_TEST_SECRETS];
+export const TEST_SECRETS: string[] = [
+  CALLER_TOKEN_ALICE,
+  CALLER_TOKEN_BOB,
+  CALLER_TOKEN_UNKNOWN,
+  GATEWAY_KEY,
+  GATEWAY_KEY_2,
+  ...OTHER_TEST_SECRETS,
+];
 
 /** A transcription callback password sent in variables (must be redacted like a header). */
 export const CALLBACK_PASSWORD = 'cb-pass-7d1e9a4c2b8f6e0d3a5c';

@@ -19,10 +19,19 @@ describe('AK/SK signing instead of IAM tokens', () => {
   });
 
   it('a wrong secret key is refused upstream as UNAUTHENTICATED', async () => {
-    const wrong = await startTestGateway({ redis: false, sims: gw.sims, env: { HUAWEI_AK: SIMULATED.aksk.ak, HUAWEI_SK: 'not-the-secret' } });
+    const wrong = await startTestGateway({
+      redis: false,
+      sims: gw.sims,
+      env: { HUAWEI_AK: SIMULATED.aksk.ak, HUAWEI_SK: 'not-the-secret' },
+    });
     try {
       const res = await wrong.query(`{ pipeline(id: "d19799d619424b2bb2625ec2d93ea087") { id } }`);
-      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', upstream: 'pipeline', status: 401, upstreamCode: 'APIGW.0301' });
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        upstream: 'pipeline',
+        status: 401,
+        upstreamCode: 'APIGW.0301',
+      });
     } finally {
       await wrong.close();
     }

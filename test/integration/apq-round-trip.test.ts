@@ -14,7 +14,10 @@ const persisted = { persistedQuery: { version: 1, sha256Hash: HASH } };
 
 interface Answer {
   status: number;
-  body: { data?: { pipelines?: Array<{ id: string; latestRun: { status: string } | null }> } | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  body: {
+    data?: { pipelines?: Array<{ id: string; latestRun: { status: string } | null }> } | null;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
 }
 
 function post(gw: TestGateway, payload: Record<string, unknown>): Promise<Answer> {
@@ -90,7 +93,11 @@ describe('automatic persisted queries shared through Redis', () => {
   });
 
   it('refuses a hash that does not match the query it comes with', async () => {
-    const wrong = await post(first, { query: QUERY, extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } }, variables: VARIABLES });
+    const wrong = await post(first, {
+      query: QUERY,
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+      variables: VARIABLES,
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors?.[0]?.message).toMatch(/sha does not match/);
     expect(wrong.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');

@@ -18,13 +18,22 @@ describe('artifact configuration', () => {
   async function start(endpoints?: (all: Record<string, string>) => Record<string, string>): Promise<(query: string) => Promise<unknown>> {
     const config = withSimulatedUpstreams(loadConfig({}), sims);
     const gateway = await createGateway(
-      { ...config, port: 0, host: '127.0.0.1', endpoints: endpoints ? endpoints(config.endpoints as Record<string, string>) : config.endpoints },
+      {
+        ...config,
+        port: 0,
+        host: '127.0.0.1',
+        endpoints: endpoints ? endpoints(config.endpoints as Record<string, string>) : config.endpoints,
+      },
       { logger: captureLogger() },
     );
     gateways.push(gateway);
     const url = await gateway.listen();
     return async (query) => {
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
       return res.json();
     };
   }

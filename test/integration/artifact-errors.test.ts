@@ -50,7 +50,12 @@ describe('artifact upstream failures', () => {
   it('CR.5000 under HTTP 200 is UPSTREAM_UNAVAILABLE, and a read is retried once before giving up', async () => {
     gw.sims.artifact.failInEnvelope('CR.5000', 'Unknown service error.');
     const res = await gw.query(`{ storageUsage { totalCount } }`);
-    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'artifact', status: 500, upstreamCode: 'CR.5000' });
+    expect(res.body.errors?.[0]?.extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'artifact',
+      status: 500,
+      upstreamCode: 'CR.5000',
+    });
     expect(gw.sims.artifact.callCount()).toBe(2);
   });
 
@@ -65,7 +70,12 @@ describe('artifact upstream failures', () => {
     gw.sims.artifact.failInEnvelope('CR.5000', 'Unknown service error.', { httpStatus: 500 });
     const res = await gw.query(`mutation { resetArtifactPassword { ok } }`);
     expect(res.body.data?.resetArtifactPassword).toBeNull();
-    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'artifact', status: 500, upstreamCode: 'CR.5000' });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'artifact',
+      status: 500,
+      upstreamCode: 'CR.5000',
+    });
     expect(gw.sims.artifact.callCount()).toBe(1);
   });
 
@@ -89,7 +99,10 @@ describe('artifact upstream failures', () => {
 
   it('a failing statistics call nulls only the storage of that repository', async () => {
     // The second statistics call fails (twice: the retry too); the list and the other storages stand.
-    gw.sims.artifact.inject({ kind: 'status', status: 503 }, { pathPrefix: `/cloudartifact/v5/${SIMULATED.domainId}/${SIMULATED.codeartsProjectId}/${repoId('conan_6')}` });
+    gw.sims.artifact.inject(
+      { kind: 'status', status: 503 },
+      { pathPrefix: `/cloudartifact/v5/${SIMULATED.domainId}/${SIMULATED.codeartsProjectId}/${repoId('conan_6')}` },
+    );
     const res = await gw.query(`{ repositories(filter: { format: CONAN }) { nodes { id storage { filesCount } } } }`);
     expect(res.body.data?.repositories).toEqual({
       nodes: [
@@ -99,7 +112,10 @@ describe('artifact upstream failures', () => {
       ],
     });
     expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors?.[0]).toMatchObject({ path: ['repositories', 'nodes', 1, 'storage'], extensions: { code: 'UPSTREAM_UNAVAILABLE', status: 503 } });
+    expect(res.body.errors?.[0]).toMatchObject({
+      path: ['repositories', 'nodes', 1, 'storage'],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', status: 503 },
+    });
     expect(gw.sims.artifact.calls.filter((c) => STATS.test(c.path))).toHaveLength(4);
   });
 

@@ -41,7 +41,13 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       ],
     });
     expect(lastCall()).toMatchObject({ method: 'POST', path: '/cloudartifact/v5/tree/repos/artifacts' });
-    expect(JSON.parse(lastCall()?.body ?? '')).toEqual({ artifact_name: 'mod.txt', artifact_type: 'pypi', page_no: 1, page_size: 10, in_project: false });
+    expect(JSON.parse(lastCall()?.body ?? '')).toEqual({
+      artifact_name: 'mod.txt',
+      artifact_type: 'pypi',
+      page_no: 1,
+      page_size: 10,
+      in_project: false,
+    });
   });
 
   it('coordinated search pages on without a total: a full page says more may follow', async () => {
@@ -50,16 +56,26 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       totalCount pageInfo { hasNextPage endCursor } nodes { repositoryId }
     } }`;
     const first = await gw.query(q, {});
-    const one = first.body.data?.searchArtifacts as { totalCount: number | null; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: unknown[] };
+    const one = first.body.data?.searchArtifacts as {
+      totalCount: number | null;
+      pageInfo: { hasNextPage: boolean; endCursor: string };
+      nodes: unknown[];
+    };
     expect(one.totalCount).toBeNull();
     expect(one.pageInfo.hasNextPage).toBe(true);
     expect(one.nodes).toHaveLength(2);
     const second = await gw.query(q, { after: one.pageInfo.endCursor });
-    expect(second.body.data?.searchArtifacts).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false }, nodes: [{ repositoryId: expect.any(String) }] });
+    expect(second.body.data?.searchArtifacts).toMatchObject({
+      totalCount: 3,
+      pageInfo: { hasNextPage: false },
+      nodes: [{ repositoryId: expect.any(String) }],
+    });
   });
 
   it('checksum search finds the file of the seed; a malformed checksum is refused before any call', async () => {
-    const res = await gw.query(`{ artifactsByChecksum(checksum: "EB05A9DF1E3403A5F54E03DE073A6CE6", projectId: "${SEED_PROJECT}") { totalCount nodes { name path repositoryId } } }`);
+    const res = await gw.query(
+      `{ artifactsByChecksum(checksum: "EB05A9DF1E3403A5F54E03DE073A6CE6", projectId: "${SEED_PROJECT}") { totalCount nodes { name path repositoryId } } }`,
+    );
     // mod.txt's repository is not in that project.
     expect(res.body.data?.artifactsByChecksum).toEqual({ totalCount: 0, nodes: [] });
     const sent = new URLSearchParams(lastCall()?.query);
@@ -70,8 +86,13 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       in_project: 'true',
       project_id: SEED_PROJECT,
     });
-    const tenant = await gw.query(`{ artifactsByChecksum(checksum: "eb05a9df1e3403a5f54e03de073a6ce6") { totalCount nodes { name path repositoryId } } }`);
-    expect(tenant.body.data?.artifactsByChecksum).toEqual({ totalCount: 1, nodes: [{ name: 'mod.txt', path: '1/1/mod.txt', repositoryId: PYPI }] });
+    const tenant = await gw.query(
+      `{ artifactsByChecksum(checksum: "eb05a9df1e3403a5f54e03de073a6ce6") { totalCount nodes { name path repositoryId } } }`,
+    );
+    expect(tenant.body.data?.artifactsByChecksum).toEqual({
+      totalCount: 1,
+      nodes: [{ name: 'mod.txt', path: '1/1/mod.txt', repositoryId: PYPI }],
+    });
 
     gw.sims.artifact.resetCalls();
     const bad = await gw.query(`{ artifactsByChecksum(checksum: "xyz") { totalCount } }`);
@@ -90,8 +111,24 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       total: 2,
       uploadAccess: false,
       children: [
-        { name: '1-1-1.jar', path: `${MAVEN}/1/1/1-1-1.jar`, folder: false, hasChildren: false, size: '1,009.15 KB', modifiedAt: '2023-11-29T01:54:22.000Z', modifiedBy: 'devcloud_devcloud_y00226182_01' },
-        { name: '1-1-1.pom', path: `${MAVEN}/1/1/1-1-1.pom`, folder: false, hasChildren: false, size: '1 KB', modifiedAt: '2023-10-27T07:46:19.000Z', modifiedBy: 'devcloud_devcloud_y00226182_01' },
+        {
+          name: '1-1-1.jar',
+          path: `${MAVEN}/1/1/1-1-1.jar`,
+          folder: false,
+          hasChildren: false,
+          size: '1,009.15 KB',
+          modifiedAt: '2023-11-29T01:54:22.000Z',
+          modifiedBy: 'devcloud_devcloud_y00226182_01',
+        },
+        {
+          name: '1-1-1.pom',
+          path: `${MAVEN}/1/1/1-1-1.pom`,
+          folder: false,
+          hasChildren: false,
+          size: '1 KB',
+          modifiedAt: '2023-10-27T07:46:19.000Z',
+          modifiedBy: 'devcloud_devcloud_y00226182_01',
+        },
       ],
     });
     expect(lastCall()?.path).toBe(`/cloudartifact/v5/${SIMULATED.domainId}/${SIMULATED.codeartsProjectId}/${MAVEN}/file-tree`);
@@ -112,7 +149,11 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       {
         kind: 'status',
         status: 200,
-        json: { status: 'success', trace_id: 't', result: { children: [{ name: 'ok', path: `${GO}/ok`, folder: true }, { folder: false }], total: 2, uri: `/${GO}` } },
+        json: {
+          status: 'success',
+          trace_id: 't',
+          result: { children: [{ name: 'ok', path: `${GO}/ok`, folder: true }, { folder: false }], total: 2, uri: `/${GO}` },
+        },
       },
       { times: 1 },
     );
@@ -148,10 +189,14 @@ describe('artifact files, searches, following, audit logs and storage', () => {
         md5: 'af5b0888060bcdabc8a5440251556461',
         sha1: '20691eee689efdf42e926b52b6f84c51439ab054',
         sha256: '806f31bccdf84d133de1b307834e7f4f07810b4f5204bd449ce088c051513a4',
-        sha512: '86b14ee38fbe9b33184b018dd7740c75acb994292a2f71db7af9952ecb7676fe759fc3207ab4d5b7f76252c0e3a6683c00e7c0af3cb73282ee05a5441e72c',
+        sha512:
+          '86b14ee38fbe9b33184b018dd7740c75acb994292a2f71db7af9952ecb7676fe759fc3207ab4d5b7f76252c0e3a6683c00e7c0af3cb73282ee05a5441e72c',
       },
     });
-    expect(Object.fromEntries(new URLSearchParams(lastCall()?.query))).toEqual({ path: '/up/up/9Hn1036zgQql4G805Ufb43H4s1t984', format: 'go' });
+    expect(Object.fromEntries(new URLSearchParams(lastCall()?.query))).toEqual({
+      path: '/up/up/9Hn1036zgQql4G805Ufb43H4s1t984',
+      format: 'go',
+    });
     const missing = await gw.query(q, { path: '/up/none' });
     expect(missing.body).toEqual({ data: { artifactFile: null } });
   });
@@ -198,7 +243,10 @@ describe('artifact files, searches, following, audit logs and storage', () => {
   it('deletes a non-Maven file into the recycle bin and restores it from there', async () => {
     const file = `${GO}/down/down/GOR7zo553IL44I063cdVKui7n58078`;
     const tree = (bin: boolean) =>
-      gw.query(`query($bin: Boolean) { repositoryTree(repositoryName: "${GO}", path: "/down/down", inRecycleBin: $bin) { children { path } } }`, { bin });
+      gw.query(
+        `query($bin: Boolean) { repositoryTree(repositoryName: "${GO}", path: "/down/down", inRecycleBin: $bin) { children { path } } }`,
+        { bin },
+      );
     expect((await tree(false)).body.data?.repositoryTree).toEqual({ children: [{ path: file }] });
     const usage = `{ storageUsage(formats: [GO]) { totalStorage totalBytes totalCount } }`;
     expect((await gw.query(usage)).body.data?.storageUsage).toEqual({ totalStorage: '3.03 KB', totalBytes: 3103, totalCount: 1 });
@@ -226,7 +274,10 @@ describe('artifact files, searches, following, audit logs and storage', () => {
   it('pages audit logs with page_num (not page_no), newest first, with zone-less slash times in UTC', async () => {
     // Three updates of go_19 add three repository entries to its audit log.
     for (const description of ['a', 'b', 'c']) {
-      const res = await gw.query(`mutation($d: String) { updateRepository(input: { format: GO, name: "go3", repositoryIds: ["${GO}"], description: $d }) { ok } }`, { d: description });
+      const res = await gw.query(
+        `mutation($d: String) { updateRepository(input: { format: GO, name: "go3", repositoryIds: ["${GO}"], description: $d }) { ok } }`,
+        { d: description },
+      );
       expect(res.body.errors).toBeUndefined();
     }
     gw.sims.artifact.resetCalls();
@@ -234,7 +285,11 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       totalCount pageInfo { hasNextPage endCursor } nodes { id module operation time operator data }
     } }`;
     const first = await gw.query(q, {});
-    const one = first.body.data?.auditLogs as { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Array<{ id: string; time: string }> };
+    const one = first.body.data?.auditLogs as {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string };
+      nodes: Array<{ id: string; time: string }>;
+    };
     expect(one.totalCount).toBe(3);
     expect(one.pageInfo.hasNextPage).toBe(true);
     expect(one.nodes[0]).toMatchObject({ module: 'repository', operation: 'update', operator: SIMULATED.iam.username, data: 'go3' });
@@ -246,9 +301,13 @@ describe('artifact files, searches, following, audit logs and storage', () => {
       { page_num: '1', page_size: '2' },
       { page_num: '2', page_size: '2' },
     ]);
-    expect(gw.sims.artifact.calls[0]?.path).toBe(`/cloudartifact/v5/${SIMULATED.domainId}/${SIMULATED.codeartsProjectId}/repository/${GO}/audit`);
+    expect(gw.sims.artifact.calls[0]?.path).toBe(
+      `/cloudartifact/v5/${SIMULATED.domainId}/${SIMULATED.codeartsProjectId}/repository/${GO}/audit`,
+    );
 
-    const seed = await gw.query(`{ auditLogs(repositoryId: "${MAVEN}", module: "file") { nodes { id operation time info data operator ipSource userAgent } } }`);
+    const seed = await gw.query(
+      `{ auditLogs(repositoryId: "${MAVEN}", module: "file") { nodes { id operation time info data operator ipSource userAgent } } }`,
+    );
     expect(seed.body.data?.auditLogs).toEqual({
       nodes: [
         {
@@ -269,17 +328,28 @@ describe('artifact files, searches, following, audit logs and storage', () => {
   });
 
   it('answers the storage trend of the seed with bytes from usedSpaceLength, and refuses a bad date range', async () => {
-    const res = await gw.query(`{ storageTrend(repositoryId: "${MAVEN}", from: "2023-11-26", to: "2023-11-28") { date filesCount usedBytes usedSpace } }`);
+    const res = await gw.query(
+      `{ storageTrend(repositoryId: "${MAVEN}", from: "2023-11-26", to: "2023-11-28") { date filesCount usedBytes usedSpace } }`,
+    );
     expect(res.body.data?.storageTrend).toEqual([
       { date: '2023-11-26', filesCount: 2, usedBytes: 1034390, usedSpace: '1,010.15 KB' },
       { date: '2023-11-27', filesCount: 4, usedBytes: 2068780, usedSpace: '1.97 MB' },
       // An empty usedSpace is "no figure"; the reported length still says 0 bytes.
       { date: '2023-11-28', filesCount: 0, usedBytes: 0, usedSpace: null },
     ]);
-    expect(Object.fromEntries(new URLSearchParams(lastCall()?.query))).toEqual({ repo: MAVEN, start_time: '2023-11-26', end_time: '2023-11-28' });
+    expect(Object.fromEntries(new URLSearchParams(lastCall()?.query))).toEqual({
+      repo: MAVEN,
+      start_time: '2023-11-26',
+      end_time: '2023-11-28',
+    });
 
     gw.sims.artifact.resetCalls();
-    for (const [from, to] of [['2023-11-28', '2023-11-26'], ['2023-02-30', '2023-03-01'], ['2023/11/26', '2023-11-28'], ['2020-01-01', '2023-01-01']]) {
+    for (const [from, to] of [
+      ['2023-11-28', '2023-11-26'],
+      ['2023-02-30', '2023-03-01'],
+      ['2023/11/26', '2023-11-28'],
+      ['2020-01-01', '2023-01-01'],
+    ]) {
       const bad = await gw.query(`query($f: String, $t: String) { storageTrend(from: $f, to: $t) { date } }`, { f: from, t: to });
       expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }

@@ -28,9 +28,12 @@ describe('artifact repository life: create → view → edit → recycle bin →
     return res.body.data?.repository as Repo | null;
   };
   const listed = async (inRecycleBin: boolean): Promise<string[]> => {
-    const res = await gw.query(`query($bin: Boolean) { repositories(filter: { format: NPM, inRecycleBin: $bin }, first: 100) { nodes { id } } }`, {
-      bin: inRecycleBin,
-    });
+    const res = await gw.query(
+      `query($bin: Boolean) { repositories(filter: { format: NPM, inRecycleBin: $bin }, first: 100) { nodes { id } } }`,
+      {
+        bin: inRecycleBin,
+      },
+    );
     expect(res.body.errors).toBeUndefined();
     return (res.body.data?.repositories as { nodes: Array<{ id: string }> }).nodes.map((n) => n.id);
   };
@@ -49,11 +52,22 @@ describe('artifact repository life: create → view → edit → recycle bin →
       { input: { format: 'NPM', name: 'web-libs', description: 'front-end packages' } },
     );
     expect(created.body.errors).toBeUndefined();
-    const result = created.body.data?.createRepository as { ok: boolean; traceId: string; releaseRepositoryId: null; repository: Repo & { projectId: string } };
+    const result = created.body.data?.createRepository as {
+      ok: boolean;
+      traceId: string;
+      releaseRepositoryId: null;
+      repository: Repo & { projectId: string };
+    };
     expect(result.ok).toBe(true);
     expect(result.traceId).toMatch(/^143002-\d+-\d+$/);
     expect(result.releaseRepositoryId).toBeNull();
-    expect(result.repository).toMatchObject({ id: expectedId, name: 'web-libs', description: 'front-end packages', format: 'NPM', includesPattern: '**/*' });
+    expect(result.repository).toMatchObject({
+      id: expectedId,
+      name: 'web-libs',
+      description: 'front-end packages',
+      format: 'NPM',
+      includesPattern: '**/*',
+    });
     expect(result.repository.projectId).toBe(SIMULATED.codeartsProjectId);
     const [call] = gw.sims.artifact.calls;
     expect(call?.method).toBe('POST');
@@ -74,7 +88,16 @@ describe('artifact repository life: create → view → edit → recycle bin →
     gw.sims.artifact.resetCalls();
     const edited = await gw.query(
       `mutation($input: UpdateRepositoryInput!) { updateRepository(input: $input) { ok repository { ${REPO_FIELDS} } } }`,
-      { input: { format: 'NPM', name: 'web-libs', repositoryIds: [id], description: 'edited', deploymentPolicy: 'allowRedeploy', includesPattern: 'web/**/*' } },
+      {
+        input: {
+          format: 'NPM',
+          name: 'web-libs',
+          repositoryIds: [id],
+          description: 'edited',
+          deploymentPolicy: 'allowRedeploy',
+          includesPattern: 'web/**/*',
+        },
+      },
     );
     expect(edited.body.errors).toBeUndefined();
     expect(edited.body.data?.updateRepository).toMatchObject({
@@ -103,7 +126,9 @@ describe('artifact repository life: create → view → edit → recycle bin →
 
     const item = { id, format: 'NPM', uri: `${id}/` };
     gw.sims.artifact.resetCalls();
-    const restored = await gw.query(`mutation($items: [RecycleBinItemInput!]!) { restoreFromRecycleBin(items: $items) { ok message } }`, { items: [item] });
+    const restored = await gw.query(`mutation($items: [RecycleBinItemInput!]!) { restoreFromRecycleBin(items: $items) { ok message } }`, {
+      items: [item],
+    });
     expect(restored.body.data?.restoreFromRecycleBin).toEqual({ ok: true, message: 'success' });
     expect(gw.sims.artifact.calls[0]).toMatchObject({ method: 'PUT', path: '/cloudartifact/v5/trashes' });
     expect(JSON.parse(gw.sims.artifact.calls[0]?.body ?? '')).toEqual([{ id, format: 'npm', uri: `${id}/`, status: 'active' }]);
@@ -114,7 +139,9 @@ describe('artifact repository life: create → view → edit → recycle bin →
     expect(await listed(true)).toEqual([id]);
 
     gw.sims.artifact.resetCalls();
-    const deleted = await gw.query(`mutation($items: [RecycleBinItemInput!]!) { deleteFromRecycleBin(items: $items) { ok } }`, { items: [item] });
+    const deleted = await gw.query(`mutation($items: [RecycleBinItemInput!]!) { deleteFromRecycleBin(items: $items) { ok } }`, {
+      items: [item],
+    });
     expect(deleted.body).toEqual({ data: { deleteFromRecycleBin: { ok: true } } });
     expect(gw.sims.artifact.calls[0]).toMatchObject({ method: 'DELETE', path: '/cloudartifact/v5/trashes' });
     // Deletion needs `status` and the key `format` (the seed's `fomat` is a typo).
@@ -131,12 +158,22 @@ describe('artifact repository life: create → view → edit → recycle bin →
       } }`,
     );
     expect(created.body.errors).toBeUndefined();
-    const maven = created.body.data?.createRepository as { releaseRepositoryId: string; snapshotRepositoryId: string; repository: { tabId: string } };
+    const maven = created.body.data?.createRepository as {
+      releaseRepositoryId: string;
+      snapshotRepositoryId: string;
+      repository: { tabId: string };
+    };
     expect(maven).toMatchObject({
       ok: true,
       releaseRepositoryId: repoId('maven_1_202'),
       snapshotRepositoryId: repoId('maven_2_202'),
-      repository: { id: repoId('maven_1_202'), name: 'libs', tabId: tabIdOf(202), status: 'active', projectId: SIMULATED.codeartsProjectId },
+      repository: {
+        id: repoId('maven_1_202'),
+        name: 'libs',
+        tabId: tabIdOf(202),
+        status: 'active',
+        projectId: SIMULATED.codeartsProjectId,
+      },
     });
     expect(gw.sims.artifact.calls[0]?.path).toBe('/cloudartifact/v5/maven/repositories');
     expect(JSON.parse(gw.sims.artifact.calls[0]?.body ?? '')).toEqual({
@@ -168,9 +205,12 @@ describe('artifact repository life: create → view → edit → recycle bin →
     const before = await gw.query(`{ projectRepositories(projectId: "${SEED_PROJECT}") { id } }`);
     expect(before.body.data?.projectRepositories).not.toContainEqual({ id: repoId('maven_1_202') });
     gw.sims.artifact.resetCalls();
-    const associated = await gw.query(`mutation($tabs: [ID!]!) { associateProjectRepositories(projectId: "${SEED_PROJECT}", tabIds: $tabs) { ok } }`, {
-      tabs: [maven.repository.tabId],
-    });
+    const associated = await gw.query(
+      `mutation($tabs: [ID!]!) { associateProjectRepositories(projectId: "${SEED_PROJECT}", tabIds: $tabs) { ok } }`,
+      {
+        tabs: [maven.repository.tabId],
+      },
+    );
     expect(associated.body.data?.associateProjectRepositories).toEqual({ ok: true });
     expect(JSON.parse(gw.sims.artifact.calls[0]?.body ?? '')).toEqual({ project_id: SEED_PROJECT, ids: [tabIdOf(202)] });
     const after = await gw.query(`{ projectRepositories(projectId: "${SEED_PROJECT}") { id } }`);
@@ -189,7 +229,12 @@ describe('artifact repository life: create → view → edit → recycle bin →
       repository: { id: repoId('docker_1'), name: 'images', displayName: 'images', format: 'DOCKER', type: 'hosted' },
     });
     expect(gw.sims.artifact.calls[0]?.path).toBe('/cloudartifact/v5/repositories');
-    expect(JSON.parse(gw.sims.artifact.calls[0]?.body ?? '')).toEqual({ format: 'docker', display_name: 'images', description: 'containers', type: 'hosted' });
+    expect(JSON.parse(gw.sims.artifact.calls[0]?.body ?? '')).toEqual({
+      format: 'docker',
+      display_name: 'images',
+      description: 'containers',
+      type: 'hosted',
+    });
   });
 
   it('refuses inputs an endpoint cannot take with BAD_USER_INPUT naming them, before any upstream call', async () => {
@@ -200,7 +245,10 @@ describe('artifact repository life: create → view → edit → recycle bin →
       [`createRepository(input: { format: PYPI, name: "x", release: "r" }) { ok }`, 'release'],
       [`createRepository(input: { format: PYPI, name: "  " }) { ok }`, 'input.name'],
       [`updateRepository(input: { format: MAVEN2, name: "x" }) { ok }`, 'tabId'],
-      [`updateRepository(input: { format: MAVEN2, name: "x", tabId: "t", repositoryIds: ["${repoId('maven_1_11')}"] }) { ok }`, 'repositoryIds'],
+      [
+        `updateRepository(input: { format: MAVEN2, name: "x", tabId: "t", repositoryIds: ["${repoId('maven_1_11')}"] }) { ok }`,
+        'repositoryIds',
+      ],
       [`updateRepository(input: { format: NPM, name: "x", tabId: "t", repositoryIds: ["${repoId('npm_1')}"] }) { ok }`, 'tabId'],
       [`updateRepository(input: { format: NPM, name: "x" }) { ok }`, 'repositoryIds'],
       [`moveRepositoriesToRecycleBin(format: NPM, ids: ["${repoId('pypi_40')}"]) { ok }`, 'PYPI'],
@@ -224,7 +272,12 @@ describe('artifact repository life: create → view → edit → recycle bin →
   it('answers NOT_FOUND (and null) for a mutation on something missing', async () => {
     const res = await gw.query(`mutation { moveRepositoriesToRecycleBin(format: GO, ids: ["${repoId('go_404')}"]) { ok } }`);
     expect(res.body.data?.moveRepositoriesToRecycleBin).toBeNull();
-    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: 'artifact', status: 404, upstreamCode: 'CR.4004' });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      upstream: 'artifact',
+      status: 404,
+      upstreamCode: 'CR.4004',
+    });
 
     const tab = await gw.query(`mutation { updateRepository(input: { format: MAVEN2, name: "x", tabId: "no_such_tab" }) { ok } }`);
     expect(tab.body.data?.updateRepository).toBeNull();
@@ -233,8 +286,15 @@ describe('artifact repository life: create → view → edit → recycle bin →
 
   it('answers an upstream refusal of a mutation as null with its error, never ok: false', async () => {
     // go_19 is active: the recycle bin cannot delete it.
-    const res = await gw.query(`mutation { deleteFromRecycleBin(items: [{ id: "${repoId('go_19')}", format: GO, uri: "${repoId('go_19')}/" }]) { ok } }`);
+    const res = await gw.query(
+      `mutation { deleteFromRecycleBin(items: [{ id: "${repoId('go_19')}", format: GO, uri: "${repoId('go_19')}/" }]) { ok } }`,
+    );
     expect(res.body.data?.deleteFromRecycleBin).toBeNull();
-    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', upstream: 'artifact', status: 400, upstreamCode: 'CR.4000' });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      upstream: 'artifact',
+      status: 400,
+      upstreamCode: 'CR.4000',
+    });
   });
 });

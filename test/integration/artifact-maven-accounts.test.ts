@@ -99,7 +99,9 @@ describe('artifact Maven accounts: ARTIFACT_EXPOSE_MAVEN_PASSWORDS=true', () => 
 
   it('returns the password, reads it afresh every time (never cached), and keeps it out of logs and Redis', async () => {
     const first = await gw.query(Q, { ids: [repoId('maven_5_120')] });
-    expect(first.body.data?.mavenRepositories).toEqual([expect.objectContaining({ id: repoId('maven_5_120'), password: SEED_MAVEN_PASSWORD })]);
+    expect(first.body.data?.mavenRepositories).toEqual([
+      expect.objectContaining({ id: repoId('maven_5_120'), password: SEED_MAVEN_PASSWORD }),
+    ]);
     expect(new URLSearchParams(gw.sims.artifact.calls[0]?.query).get('ids')).toBe(repoId('maven_5_120'));
     gw.sims.artifact.resetCalls();
     const second = await gw.query(Q, { ids: [repoId('maven_5_120')] });
@@ -112,7 +114,11 @@ describe('artifact Maven accounts: ARTIFACT_EXPOSE_MAVEN_PASSWORDS=true', () => 
   it('resets the deploy password: the answer carries no password, the accounts then show the new one, logged nowhere', async () => {
     gw.sims.artifact.resetCalls();
     const reset = await gw.query(`mutation { resetArtifactPassword { ok traceId message } }`);
-    expect(reset.body.data?.resetArtifactPassword).toEqual({ ok: true, traceId: expect.any(String), message: 'The Artifact deploy password was reset.' });
+    expect(reset.body.data?.resetArtifactPassword).toEqual({
+      ok: true,
+      traceId: expect.any(String),
+      message: 'The Artifact deploy password was reset.',
+    });
     expect(gw.sims.artifact.calls[0]).toMatchObject({ method: 'POST', path: '/cloudartifact/v5/maven/users/me' });
 
     const after = await gw.query(Q, { ids: [repoId('maven_5_120')] });

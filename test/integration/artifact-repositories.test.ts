@@ -17,9 +17,12 @@ describe('artifact repositories: lookups, lists and paging', () => {
   const calls = (re: RegExp) => gw.sims.artifact.calls.filter((c) => re.test(c.path));
 
   it('answers a repository by id from the view call, with the seed example fields mapped', async () => {
-    const res = await gw.query(`query($id: ID!) {
+    const res = await gw.query(
+      `query($id: ID!) {
       repository(id: $id) { id name description format type status projectId tabId includesPattern deploymentPolicy shareRight region packageType url }
-    }`, { id: repoId('maven_1_201') });
+    }`,
+      { id: repoId('maven_1_201') },
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.repository).toEqual({
       id: repoId('maven_1_201'),
@@ -132,8 +135,11 @@ describe('artifact repositories: lookups, lists and paging', () => {
     expect(gw.sims.artifact.callCount()).toBe(0);
   });
 
-  it('lists a project\'s associated repositories', async () => {
-    const res = await gw.query(`query($p: ID) { projectRepositories(projectId: $p) { id name type policy createdAt updatedAt createdBy } }`, { p: SEED_PROJECT });
+  it("lists a project's associated repositories", async () => {
+    const res = await gw.query(
+      `query($p: ID) { projectRepositories(projectId: $p) { id name type policy createdAt updatedAt createdBy } }`,
+      { p: SEED_PROJECT },
+    );
     expect(res.body.errors).toBeUndefined();
     const rows = res.body.data?.projectRepositories as Array<Record<string, unknown>>;
     expect(rows[0]).toEqual({
@@ -192,7 +198,11 @@ describe('artifact Repository.storage: one statistics call per distinct reposito
     gw.sims.artifact.resetCalls();
     const cold = await gw.query(q);
     expect(cold.body.errors).toBeUndefined();
-    const nodes = (cold.body.data?.repositories as { nodes: Array<{ id: string; storage: { filesCount: number; usedBytes: number; usedSpace: string } }> }).nodes;
+    const nodes = (
+      cold.body.data?.repositories as {
+        nodes: Array<{ id: string; storage: { filesCount: number; usedBytes: number; usedSpace: string } }>;
+      }
+    ).nodes;
     expect(nodes.map((n) => n.id)).toEqual(ids);
     // 2,512 bytes are written "2.45 KB"; usedBytes is read back from that text (1024-based).
     expect(nodes[0]?.storage).toEqual({ filesCount: 2, usedSpace: '2.45 KB', usedBytes: 2509 });
@@ -226,12 +236,15 @@ describe('artifact Repository.storage: one statistics call per distinct reposito
     try {
       gw.sims.artifact.resetCalls();
       const [a, b] = ids;
-      const res = await gw2.query(`query($a: ID!, $b: ID!) {
+      const res = await gw2.query(
+        `query($a: ID!, $b: ID!) {
         x: repository(id: $a) { storage { filesCount } }
         y: repository(id: $a) { storage { usedBytes } }
         z: repository(id: $b) { storage { filesCount } }
         list: repositories(filter: { format: NUGET }, first: 3) { nodes { storage { usedSpace } } }
-      }`, { a, b });
+      }`,
+        { a, b },
+      );
       expect(res.body.errors).toBeUndefined();
       expect(statsCalls()).toHaveLength(3);
     } finally {

@@ -23,7 +23,12 @@ describe('result cache invalidation pushed between gateways (RESULT_CACHE_INVALI
   function addRecording(): { c: string; r: string } {
     n += 1;
     const ids = { c: `c-push-${n}`, r: `r-push-${n}` };
-    sims.bandwidth.addRecording({ callId: ids.c, recordingId: ids.r, seconds: 3, startTime: new Date(Date.UTC(2024, 1, 1, 0, n)).toISOString() });
+    sims.bandwidth.addRecording({
+      callId: ids.c,
+      recordingId: ids.r,
+      seconds: 3,
+      startTime: new Date(Date.UTC(2024, 1, 1, 0, n)).toISOString(),
+    });
     return ids;
   }
 
@@ -83,7 +88,10 @@ describe('result cache invalidation pushed between gateways (RESULT_CACHE_INVALI
     expect(await subscribers()).toBe(2);
     await admin.client('KILL', 'TYPE', 'pubsub');
     expect(await subscribers()).toBe(0);
-    await eventually(async () => (await subscribers()) === 2 && (await invalidationMode(a)) === 'push' && (await invalidationMode(b)) === 'push', 5000);
+    await eventually(
+      async () => (await subscribers()) === 2 && (await invalidationMode(a)) === 'push' && (await invalidationMode(b)) === 'push',
+      5000,
+    );
 
     // Listening again: what it knew before the gap is not trusted, and changes arrive again.
     expect((await b.query(read, ids)).body.data?.recording).toMatchObject({ id: ids.r });
@@ -92,7 +100,10 @@ describe('result cache invalidation pushed between gateways (RESULT_CACHE_INVALI
   });
 
   it('RESULT_CACHE_INVALIDATION=check reads the version on every warm read', async () => {
-    const strict = await startTestGateway({ sims, env: { REDIS_URL: redis.url, CACHE_PREFIX: testPrefix('check'), RESULT_CACHE_INVALIDATION: 'check' } });
+    const strict = await startTestGateway({
+      sims,
+      env: { REDIS_URL: redis.url, CACHE_PREFIX: testPrefix('check'), RESULT_CACHE_INVALIDATION: 'check' },
+    });
     try {
       expect(await invalidationMode(strict)).toBe('check');
       const ids = addRecording();

@@ -81,7 +81,8 @@ describe('result cache over real HTTP: coalescing across requests, stale-while-r
     await new Promise((r) => setTimeout(r, 1100));
     sims.pipeline.resetCalls().setLatency(200);
     await gw.query(Q, { ids: [id] }); // stale answer, and a background refresh starts
-    for (const until = Date.now() + 5000; sims.pipeline.callCount() === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+    for (const until = Date.now() + 5000; sims.pipeline.callCount() === 0 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 10));
     expect(sims.pipeline.callCount()).toBe(1); // the refresh is at the upstream, not answered yet
     const { results, huaweiAuth } = gw.gateway.services;
     const identity = huaweiAuth.for({ requestId: 't', gatewayKeyId: null, callerToken: undefined }).identity;

@@ -112,9 +112,15 @@ describe('Redis Cluster: 3 gateways share one IAM token and one result cache, an
 
     const otherIds = pipelineIds(20, 'cluster-failover-cold');
     let killed: Promise<void> | null = null;
-    const res = await load(gateways, 300, 10, (i) => ({ ids: i % 4 === 3 ? otherIds : ids }), (done) => {
-      if (done === 60) killed = cluster.kill(victim);
-    });
+    const res = await load(
+      gateways,
+      300,
+      10,
+      (i) => ({ ids: i % 4 === 3 ? otherIds : ids }),
+      (done) => {
+        if (done === 60) killed = cluster.kill(victim);
+      },
+    );
     await killed;
     // The cache is an optimisation: Redis failing over costs upstream calls, never an answer.
     expect(res.failed).toEqual([]);

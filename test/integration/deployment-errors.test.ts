@@ -51,11 +51,18 @@ describe('RTS software deployments: Huawei auth, upstream failures, bad input', 
     const bob = await gw.query(LIST, undefined, { 'X-Auth-Token': CALLER_TOKEN_BOB });
     expect(gw.sims.rts.callCount()).toBe(2);
     expect(bob.body.data).toEqual({ gatewayInfo: { simulated: true }, softwareDeployments: null });
-    expect(bob.body.errors?.[0]).toMatchObject({ path: ['softwareDeployments'], extensions: { code: 'FORBIDDEN', upstream: 'rts', status: 403 } });
+    expect(bob.body.errors?.[0]).toMatchObject({
+      path: ['softwareDeployments'],
+      extensions: { code: 'FORBIDDEN', upstream: 'rts', status: 403 },
+    });
   });
 
   it('signs with AK/SK when configured, and never logs in to IAM', async () => {
-    const signed = await startTestGateway({ sims: gw.sims, redis: false, env: { HUAWEI_AK: SIMULATED.aksk.ak, HUAWEI_SK: SIMULATED.aksk.sk } });
+    const signed = await startTestGateway({
+      sims: gw.sims,
+      redis: false,
+      env: { HUAWEI_AK: SIMULATED.aksk.ak, HUAWEI_SK: SIMULATED.aksk.sk },
+    });
     try {
       const res = await signed.query(`{ softwareDeployments(serverId: "ec14c864-096e-4e27-bb8a-2c2b4dc6f3f5") { id } }`);
       expect(res.body.errors).toBeUndefined();
@@ -76,7 +83,10 @@ describe('RTS software deployments: Huawei auth, upstream failures, bad input', 
     expect(gw.sims.rts.callCount()).toBe(1);
     for (const res of [cold, warm]) {
       expect(res.body.data?.softwareDeployments).toEqual([null, { id: '6b1d8e2a-4c3f-4a5e-8d7b-9e0f1a2b3c4d', status: 'FAILED' }]);
-      expect(res.body.errors?.[0]).toMatchObject({ path: ['softwareDeployments', 0], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'rts' } });
+      expect(res.body.errors?.[0]).toMatchObject({
+        path: ['softwareDeployments', 0],
+        extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'rts' },
+      });
     }
   });
 
@@ -86,15 +96,20 @@ describe('RTS software deployments: Huawei auth, upstream failures, bad input', 
     [401, 'UNAUTHENTICATED', 2],
     [403, 'FORBIDDEN', 1],
     [404, 'NOT_FOUND', 1],
-  ])('HTTP %s on the list answers softwareDeployments: null with %s after %s call(s); the rest still comes', async (status, code, calls) => {
-    gw.sims.rts.inject({ kind: 'status', status, json: { error: { code: `RTS.${status}`, message: 'injected' } } });
-    const res = await gw.query(`{ gatewayInfo { simulated } softwareDeployments(serverId: "a7f3c2d1-8e9b-4a6c-b5d4-e3f2a1b0c9d8") { id } }`);
-    expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, softwareDeployments: null });
-    expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors?.[0]).toMatchObject({ extensions: { code, upstream: 'rts', status, upstreamCode: `RTS.${status}` } });
-    // 5xx reads are retried once; a 401 once after a fresh IAM login.
-    expect(gw.sims.rts.callCount()).toBe(calls);
-  });
+  ])(
+    'HTTP %s on the list answers softwareDeployments: null with %s after %s call(s); the rest still comes',
+    async (status, code, calls) => {
+      gw.sims.rts.inject({ kind: 'status', status, json: { error: { code: `RTS.${status}`, message: 'injected' } } });
+      const res = await gw.query(
+        `{ gatewayInfo { simulated } softwareDeployments(serverId: "a7f3c2d1-8e9b-4a6c-b5d4-e3f2a1b0c9d8") { id } }`,
+      );
+      expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, softwareDeployments: null });
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors?.[0]).toMatchObject({ extensions: { code, upstream: 'rts', status, upstreamCode: `RTS.${status}` } });
+      // 5xx reads are retried once; a 401 once after a fresh IAM login.
+      expect(gw.sims.rts.callCount()).toBe(calls);
+    },
+  );
 
   it('an answer that is not the documented shape is UPSTREAM_BAD_RESPONSE', async () => {
     gw.sims.rts.inject({ kind: 'status', status: 200, json: { deployments: [] } }, { times: 1 });

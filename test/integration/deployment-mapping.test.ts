@@ -62,7 +62,9 @@ describe('RTS software deployments: the seed example and its neighbours, in the 
   });
 
   it('shows one deployment by id, through the show call', async () => {
-    const res = await gw.query(`{ softwareDeployment(id: "d4c3b2a1-0f9e-4d8c-8b7a-6f5e4d3c2b1a") { id status statusReason outputValues } }`);
+    const res = await gw.query(
+      `{ softwareDeployment(id: "d4c3b2a1-0f9e-4d8c-8b7a-6f5e4d3c2b1a") { id status statusReason outputValues } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.softwareDeployment).toEqual({
       id: 'd4c3b2a1-0f9e-4d8c-8b7a-6f5e4d3c2b1a',
@@ -98,6 +100,9 @@ describe('RTS software deployments: the seed example and its neighbours, in the 
     const res = await gw.query(`{ softwareDeployments { id } }`);
     expect(res.body.data?.softwareDeployments).toEqual([{ id: SEED_RTS_DEPLOYMENT.id }, null, { id: SIM_RTS_DEPLOYMENTS[2]!.id }]);
     expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors?.[0]).toMatchObject({ path: ['softwareDeployments', 1], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'rts' } });
+    expect(res.body.errors?.[0]).toMatchObject({
+      path: ['softwareDeployments', 1],
+      extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'rts' },
+    });
   });
 });

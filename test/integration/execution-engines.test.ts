@@ -83,7 +83,12 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
       }
     }
     fragment Run on Pipeline { latestRun { status startTime } }`;
-    for (const [a, b] of [[true, true], [true, false], [false, true], [false, false]]) {
+    for (const [a, b] of [
+      [true, true],
+      [true, false],
+      [false, true],
+      [false, false],
+    ]) {
       await sameAnswerTwice(query, { ids, a, b });
     }
   });
@@ -111,7 +116,9 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
   });
 
   it('arguments refused by a resolver, and variables that do not coerce', async () => {
-    const refused = await sameAnswerTwice(`query($ids: [ID!]!) { pipelines(ids: $ids) { id } jobs(first: 1000) { totalCount } }`, { ids: ["' OR 1=1 --"] });
+    const refused = await sameAnswerTwice(`query($ids: [ID!]!) { pipelines(ids: $ids) { id } jobs(first: 1000) { totalCount } }`, {
+      ids: ["' OR 1=1 --"],
+    });
     expect(refused.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
     const uncoerced = await sameAnswerTwice(`query($ids: [ID!]!) { pipelines(ids: $ids) { id } }`, { ids: [1, null] });
     expect(uncoerced.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -35,7 +35,9 @@ it('passes the graphql-http server audit with 0 errors, every warning explained'
   const describe = (r: AuditResult) => `${r.id} ${r.name}: ${'reason' in r ? r.reason : ''}`;
   const errors = results.filter((r) => r.status === 'error').map(describe);
   const warnings = results.filter((r) => r.status === 'warn');
-  process.stdout.write(`graphql-http audit: ${results.length} audits, ${results.filter((r) => r.status === 'ok').length} ok, ${warnings.length} warnings, ${errors.length} errors\n${warnings.map(describe).join('\n')}\n`);
+  process.stdout.write(
+    `graphql-http audit: ${results.length} audits, ${results.filter((r) => r.status === 'ok').length} ok, ${warnings.length} warnings, ${errors.length} errors\n${warnings.map(describe).join('\n')}\n`,
+  );
   expect(errors).toEqual([]);
   expect(warnings.map((w) => w.id).sort()).toEqual(Object.keys(EXPLAINED_WARNINGS).sort());
   expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: 'ok' });

@@ -86,7 +86,10 @@ describe('HTTP surface', () => {
       const slow = own.query(`{ pipeline(id: "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6") { latestRun { status } } }`);
       await new Promise((r) => setTimeout(r, 100));
       const closing = own.gateway.close();
-      const ready = await fetch(`${own.url}/readyz`).then((r) => r.status, () => 'refused');
+      const ready = await fetch(`${own.url}/readyz`).then(
+        (r) => r.status,
+        () => 'refused',
+      );
       expect([503, 'refused']).toContain(ready);
       const res = await slow;
       expect(res.body.errors).toBeUndefined();

@@ -28,7 +28,9 @@ describe('IAM token: fetched once, shared through Redis, refreshed once on 401',
     const first = await start();
     const ids = pipelineIds(3, 'iam');
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => first.query(`query($id: ID!) { pipeline(id: $id) { latestRun { status } } }`, { id: ids[i % 3] })),
+      Array.from({ length: 40 }, (_, i) =>
+        first.query(`query($id: ID!) { pipeline(id: $id) { latestRun { status } } }`, { id: ids[i % 3] }),
+      ),
     );
     for (const a of answers) expect(a.body.errors).toBeUndefined();
     expect(iamCalls(sims)).toBe(1);

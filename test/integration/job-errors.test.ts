@@ -22,16 +22,21 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
     [404, { error: 'Not Found' }, 'NOT_FOUND', 1],
     [403, { error: 'Forbidden' }, 'FORBIDDEN', 1],
     [401, { error: 'HTTP Token: Access denied.' }, 'UNAUTHENTICATED', 1],
-  ])('HTTP %s %j answers jobs: null with %s (upstream comestri, its status) after %s call(s); the rest still comes', async (status, json, code, calls) => {
-    gw.sims.comestri.inject({ kind: 'status', status, json });
-    const res = await gw.query(`{ gatewayInfo { simulated } jobs(first: 5, filter: { createdBy: "fault-${status}@example.com" }) { totalCount } }`);
-    expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, jobs: null });
-    expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors?.[0]).toMatchObject({ path: ['jobs'], extensions: { code, upstream: 'comestri', status } });
-    // Only a 5xx is retried (reads, UPSTREAM_RETRIES=1).
-    expect(gw.sims.comestri.callCount()).toBe(calls);
-  });
+  ])(
+    'HTTP %s %j answers jobs: null with %s (upstream comestri, its status) after %s call(s); the rest still comes',
+    async (status, json, code, calls) => {
+      gw.sims.comestri.inject({ kind: 'status', status, json });
+      const res = await gw.query(
+        `{ gatewayInfo { simulated } jobs(first: 5, filter: { createdBy: "fault-${status}@example.com" }) { totalCount } }`,
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, jobs: null });
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors?.[0]).toMatchObject({ path: ['jobs'], extensions: { code, upstream: 'comestri', status } });
+      // Only a 5xx is retried (reads, UPSTREAM_RETRIES=1).
+      expect(gw.sims.comestri.callCount()).toBe(calls);
+    },
+  );
 
   it('an answer that is not JSON, or not a jobs page, is UPSTREAM_BAD_RESPONSE', async () => {
     gw.sims.comestri.inject({ kind: 'garbage' }, { times: 2 });
@@ -66,7 +71,11 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
     try {
       const res = await gw.query(PAGE, { first: 5 });
       expect(res.body.data?.gatewayInfo).toEqual({ simulated: true });
-      const jobs = res.body.data?.jobs as { totalCount: number; edges: Array<{ cursor: string; node: { id: string } }>; nodes: Array<{ id: string }> };
+      const jobs = res.body.data?.jobs as {
+        totalCount: number;
+        edges: Array<{ cursor: string; node: { id: string } }>;
+        nodes: Array<{ id: string }>;
+      };
       expect(jobs.nodes.map((n) => n.id)).toEqual(good.slice(0, 4));
       expect(jobs.nodes.map((n) => n.id)).not.toContain(String(bad.id));
       expect(jobs.edges.map((e) => e.cursor)).toEqual([0, 1, 3, 4].map(cursor));
@@ -81,7 +90,11 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
       let after: string | null = null;
       for (let i = 0; i < 3; i += 1) {
         const page = await gw.query(PAGE, { first: 2, after });
-        const conn = page.body.data?.jobs as { totalCount: number; nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+        const conn = page.body.data?.jobs as {
+          totalCount: number;
+          nodes: Array<{ id: string }>;
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
         expect(conn.totalCount).toBe(rows.length);
         expect(conn.pageInfo.hasNextPage).toBe(true);
         ids.push(...conn.nodes.map((n) => n.id));

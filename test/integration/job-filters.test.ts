@@ -70,7 +70,8 @@ describe('Comestri jobs: filters', () => {
     const listed = gw.sims.comestri.listed();
     expect((created.body.data?.jobs as { totalCount: number }).totalCount).toBe(listed.filter((j) => inWindow(j.created_at)).length);
     expect((updated.body.data?.jobs as { totalCount: number }).totalCount).toBe(listed.filter((j) => inWindow(j.updated_at)).length);
-    for (const node of (created.body.data?.jobs as { nodes: Array<{ createdAt: string }> }).nodes) expect(inWindow(node.createdAt)).toBe(true);
+    for (const node of (created.body.data?.jobs as { nodes: Array<{ createdAt: string }> }).nodes)
+      expect(inWindow(node.createdAt)).toBe(true);
   });
 
   it('a filter id that no job has is an empty connection, not an error', async () => {
@@ -94,7 +95,14 @@ describe('Comestri jobs: filters', () => {
   });
 
   describe('refuses with BAD_USER_INPUT before any upstream call', () => {
-    const badDates = ['2016-02-30T00:00:00Z', '2016-05-30 05:13:26Z', '2016-05-30T05:13:26', 'yesterday', '2016-05-30T25:00:00Z', '2016-05-30T05:13:26+24:00'];
+    const badDates = [
+      '2016-02-30T00:00:00Z',
+      '2016-05-30 05:13:26Z',
+      '2016-05-30T05:13:26',
+      'yesterday',
+      '2016-05-30T25:00:00Z',
+      '2016-05-30T05:13:26+24:00',
+    ];
 
     it.each(badDates)('an invalid date %j inline', async (bad) => {
       const res = await gw.query(`{ jobs(filter: { createdFrom: "${bad}" }) { totalCount } }`);
@@ -115,8 +123,14 @@ describe('Comestri jobs: filters', () => {
       ['a non-numeric job id', `{ job(id: "abc") { id } }`],
       ['a non-numeric filter id', `{ jobs(filter: { id: "42; drop" }) { totalCount } }`],
       ['an empty createdBy', `{ jobs(filter: { createdBy: "  " }) { totalCount } }`],
-      ['createdFrom after createdTo', `{ jobs(filter: { createdFrom: "2016-05-31T00:00:00Z", createdTo: "2016-05-30T00:00:00Z" }) { totalCount } }`],
-      ['updatedFrom after updatedTo', `{ jobs(filter: { updatedFrom: "2016-05-30T00:00:01Z", updatedTo: "2016-05-30T00:00:00Z" }) { totalCount } }`],
+      [
+        'createdFrom after createdTo',
+        `{ jobs(filter: { createdFrom: "2016-05-31T00:00:00Z", createdTo: "2016-05-30T00:00:00Z" }) { totalCount } }`,
+      ],
+      [
+        'updatedFrom after updatedTo',
+        `{ jobs(filter: { updatedFrom: "2016-05-30T00:00:01Z", updatedTo: "2016-05-30T00:00:00Z" }) { totalCount } }`,
+      ],
       ['first above the maximum (100)', `{ jobs(first: 101) { totalCount } }`],
       ['a negative first', `{ jobs(first: -1) { totalCount } }`],
       ['a cursor the gateway did not issue', `{ jobs(after: "bm90LWEtY3Vyc29y") { totalCount } }`],

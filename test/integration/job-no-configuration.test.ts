@@ -28,7 +28,11 @@ describe('with no configuration at all, Comestri jobs and RTS deployments answer
   });
 
   async function ask(query: string): Promise<unknown> {
-    const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
     expect(res.status).toBe(200);
     return res.json();
   }

@@ -95,7 +95,11 @@ describe('Comestri jobs: a Relay connection over page/per_page', () => {
     const { pages } = await pageThrough(gw, [100]);
     const last = pages[pages.length - 1]!;
     const res = await gw.query(PAGE, { first: 5, after: last.pageInfo.endCursor });
-    expect(res.body.data?.jobs).toMatchObject({ totalCount: all.length, nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: true } });
+    expect(res.body.data?.jobs).toMatchObject({
+      totalCount: all.length,
+      nodes: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true },
+    });
   });
 
   it('fetches each page once even when two fields ask for it', async () => {

@@ -53,7 +53,9 @@ describe('/media behind gateway keys', () => {
 
   it('Recording.mediaUrl is a root-relative, signed, short-lived link an <audio src> can play without a header', async () => {
     const url = await signedUrl();
-    expect(url).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\?exp=\\d+&kid=${keyId(GATEWAY_KEY)}&sig=[A-Za-z0-9_-]{43}$`));
+    expect(url).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\?exp=\\d+&kid=${keyId(GATEWAY_KEY)}&sig=[A-Za-z0-9_-]{43}$`),
+    );
     const exp = Number(new URL(url, 'http://x').searchParams.get('exp'));
     expect(exp * 1000 - Date.now()).toBeGreaterThan(60_000);
     expect(exp * 1000 - Date.now()).toBeLessThanOrEqual(15 * 60_000);
@@ -88,7 +90,9 @@ describe('/media behind gateway keys', () => {
     const minutesAgo = new MediaLinkSigner([GATEWAY_KEY], { now: () => Date.now() - 20 * 60_000 }).sign(path, keyId(GATEWAY_KEY));
     const expired = await fetch(gw.url + minutesAgo);
     expect(expired.status).toBe(401);
-    expect(await expired.json()).toMatchObject({ errors: [{ message: 'The media link has expired', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(await expired.json()).toMatchObject({
+      errors: [{ message: 'The media link has expired', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
 
     const otherGateway = new MediaLinkSigner(['a-key-this-gateway-does-not-have']).sign(path, keyId('a-key-this-gateway-does-not-have'));
     expect((await fetch(gw.url + otherGateway)).status).toBe(401);
@@ -98,7 +102,9 @@ describe('/media behind gateway keys', () => {
   it("applies the key's policy: an account the key may not use is FORBIDDEN, before any upstream call", async () => {
     const res = await fetch(gw.url + path, { headers: bearer(GATEWAY_KEY_3) });
     expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ errors: [{ message: `This gateway key may not use Bandwidth account ${ACCOUNT}`, extensions: { code: 'FORBIDDEN' } }] });
+    expect(await res.json()).toMatchObject({
+      errors: [{ message: `This gateway key may not use Bandwidth account ${ACCOUNT}`, extensions: { code: 'FORBIDDEN' } }],
+    });
     // A link minted for the key (by a gateway with a wider policy) obeys the same policy.
     const link = new MediaLinkSigner([GATEWAY_KEY_3]).sign(path, keyId(GATEWAY_KEY_3));
     expect((await fetch(gw.url + link)).status).toBe(403);

@@ -4,7 +4,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { SIMULATED } from '../../src/simulators';
-import { SEED_CALL_ID, SEED_MP3_RECORDING_ID, SEED_RECORDING_ID, SIM_ACTIVE_CALL_ID, SIM_ACTIVE_RECORDING_ID } from '../../src/simulators/bandwidth';
+import {
+  SEED_CALL_ID,
+  SEED_MP3_RECORDING_ID,
+  SEED_RECORDING_ID,
+  SIM_ACTIVE_CALL_ID,
+  SIM_ACTIVE_RECORDING_ID,
+} from '../../src/simulators/bandwidth';
 
 const ACCOUNT = SIMULATED.bandwidth.accountId;
 const MB = 1024 * 1024;
@@ -128,7 +134,9 @@ describe('GET /media/recordings/{accountId}/{callId}/{recordingId}', () => {
     const res = await fetch(mediaUrl(SIM_ACTIVE_CALL_ID, SIM_ACTIVE_RECORDING_ID));
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
-      errors: [{ message: expect.any(String), extensions: { code: 'NOT_FOUND', upstream: 'bandwidth', status: 404, upstreamCode: 'not-found' } }],
+      errors: [
+        { message: expect.any(String), extensions: { code: 'NOT_FOUND', upstream: 'bandwidth', status: 404, upstreamCode: 'not-found' } },
+      ],
     });
   });
 
@@ -192,7 +200,9 @@ describe('GET /media/recordings/{accountId}/{callId}/{recordingId}', () => {
         release();
         await new Promise<void>((resolve, reject) => res.on('end', resolve).on('error', reject));
         expect(received).toBe(size);
-        const expected = createHash('sha256').update(gw.sims.bandwidth.mediaBytes(ACCOUNT, callId, recordingId, 0, size)).digest('hex');
+        const expected = createHash('sha256')
+          .update(gw.sims.bandwidth.mediaBytes(ACCOUNT, callId, recordingId, 0, size))
+          .digest('hex');
         expect(hash.digest('hex')).toBe(expected);
       } finally {
         release();
@@ -256,8 +266,16 @@ describe('GET /media/recordings/{accountId}/{callId}/{recordingId}', () => {
     it('may take longer than the upstream call deadline; an upstream that stalls is still cut', async () => {
       const size = gw.sims.bandwidth.mediaSize(ACCOUNT, callId, recordingId)!;
       // The deadline covers the wait for the answer's headers; the body is bounded by its idle time.
-      const patient = await startTestGateway({ redis: false, sims: gw.sims, env: { UPSTREAM_DEADLINE_MS: '500', UPSTREAM_BODY_TIMEOUT_MS: '5000' } });
-      const strict = await startTestGateway({ redis: false, sims: gw.sims, env: { UPSTREAM_DEADLINE_MS: '5000', UPSTREAM_BODY_TIMEOUT_MS: '300' } });
+      const patient = await startTestGateway({
+        redis: false,
+        sims: gw.sims,
+        env: { UPSTREAM_DEADLINE_MS: '500', UPSTREAM_BODY_TIMEOUT_MS: '5000' },
+      });
+      const strict = await startTestGateway({
+        redis: false,
+        sims: gw.sims,
+        env: { UPSTREAM_DEADLINE_MS: '5000', UPSTREAM_BODY_TIMEOUT_MS: '300' },
+      });
       try {
         const slow = gw.sims.bandwidth.holdMedia(MB);
         setTimeout(slow, 900);
@@ -293,4 +311,3 @@ describe('GET /media/recordings/{accountId}/{callId}/{recordingId}', () => {
     });
   });
 });
-

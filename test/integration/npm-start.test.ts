@@ -9,7 +9,10 @@ function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...extra };
 }
 
-async function startMain(env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+async function startMain(
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   const child = spawn(process.execPath, [...nodeFlags, MAIN], { env });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));

@@ -52,7 +52,9 @@ describe('OpenTelemetry spans', () => {
     expect(operation?.attributes['graphql.operation.name']).toBe('PipelineStatuses');
     expect(operation?.status.code).not.toBe(SpanStatusCode.ERROR);
 
-    const children = spans.filter((s) => s.spanContext().traceId === operation?.spanContext().traceId && parentOf(s) === operation?.spanContext().spanId);
+    const children = spans.filter(
+      (s) => s.spanContext().traceId === operation?.spanContext().traceId && parentOf(s) === operation?.spanContext().spanId,
+    );
     const pipelineCall = children.find((s) => s.name === 'pipeline POST');
     expect(pipelineCall?.kind).toBe(SpanKind.CLIENT);
     expect(pipelineCall?.attributes['http.response.status_code']).toBe(200);
@@ -96,7 +98,10 @@ interface OtlpSpan {
   attributes?: Array<{ key: string; value: { stringValue?: string } }>;
 }
 interface OtlpExport {
-  resourceSpans: Array<{ resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+  resourceSpans: Array<{
+    resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> };
+    scopeSpans: Array<{ spans: OtlpSpan[] }>;
+  }>;
 }
 
 (built ? describe : describe.skip)('OTLP export (the built gateway)', () => {
@@ -106,7 +111,10 @@ interface OtlpExport {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ line: `${req.method} ${req.url} ${req.headers['content-type']}`, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport });
+        received.push({
+          line: `${req.method} ${req.url} ${req.headers['content-type']}`,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport,
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
       });
@@ -161,6 +169,8 @@ interface OtlpExport {
     const spans = resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     const operation = spans.find((s) => s.name === 'query PipelineStatuses');
     expect(operation).toBeDefined();
-    expect(spans.some((s) => s.name === 'pipeline POST' && s.parentSpanId === operation?.spanId && s.traceId === operation?.traceId)).toBe(true);
+    expect(spans.some((s) => s.name === 'pipeline POST' && s.parentSpanId === operation?.spanId && s.traceId === operation?.traceId)).toBe(
+      true,
+    );
   });
 });

@@ -84,7 +84,9 @@ describe('pipeline batching: chunks at PIPELINE_BATCH_MAX', () => {
 
   it('sends ceil(distinct ids / max) calls and every id exactly once', async () => {
     const ids = pipelineIds(60, 'chunk');
-    const res = await gw.query(`query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { id } } }`, { ids: [...ids, ...ids.slice(0, 5)] });
+    const res = await gw.query(`query($ids: [ID!]!) { pipelines(ids: $ids) { id latestRun { id } } }`, {
+      ids: [...ids, ...ids.slice(0, 5)],
+    });
     expect(res.body.errors).toBeUndefined();
     expect((res.body.data?.pipelines as unknown[]).length).toBe(65);
     const calls = statusCallBodies(gw.sims.pipeline.calls);

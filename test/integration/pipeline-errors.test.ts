@@ -64,7 +64,11 @@ describe('pipeline upstream failures', () => {
 
     gw.sims.pipeline.resetCalls().inject({ kind: 'rate-limit', retryAfterSeconds: 0 });
     const limited = await gw.query(q, { ids: pipelineIds(1, 'rl-no') });
-    expect(limited.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', upstream: 'pipeline', retryAfterSeconds: 0 });
+    expect(limited.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      upstream: 'pipeline',
+      retryAfterSeconds: 0,
+    });
   });
 
   it('a row the gateway cannot read fails only that pipeline', async () => {

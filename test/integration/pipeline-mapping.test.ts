@@ -39,7 +39,9 @@ describe('pipeline: the seed example maps field by field', () => {
         endTime: '2023-03-04T08:50:11.000Z',
         durationSeconds: 123,
         // "2023-03-04 16:48:09" has no zone: read in UPSTREAM_TIMEZONE (+08:00)
-        stages: [{ name: 'Phase_1', sequence: 0, status: 'FAILED', startTime: '2023-03-04T08:48:09.000Z', endTime: '2023-03-04T08:50:11.000Z' }],
+        stages: [
+          { name: 'Phase_1', sequence: 0, status: 'FAILED', startTime: '2023-03-04T08:48:09.000Z', endTime: '2023-03-04T08:50:11.000Z' },
+        ],
         buildParams: {
           action: null,
           buildType: 'branch',

@@ -124,7 +124,9 @@ describe('Bandwidth recordings: mutations', () => {
 
       const res = await gw.query(`mutation($c: ID!, $r: ID!) { deleteRecording(callId: $c, recordingId: $r) { ok } }`, { c, r });
       expect(res.body).toEqual({ data: { deleteRecording: { ok: true } } });
-      expect(gw.sims.bandwidth.calls.find((call) => call.method === 'DELETE')?.path).toBe(`/accounts/${ACCOUNT}/calls/${c}/recordings/${r}`);
+      expect(gw.sims.bandwidth.calls.find((call) => call.method === 'DELETE')?.path).toBe(
+        `/accounts/${ACCOUNT}/calls/${c}/recordings/${r}`,
+      );
 
       gw.sims.bandwidth.resetCalls();
       const gone = await gw.query(read, { c, r });
@@ -154,7 +156,10 @@ describe('Bandwidth recordings: mutations', () => {
       const warm = await gw.query(read, { c, r });
       expect(warm.body.data?.recording).toMatchObject({ transcript: { text: expect.stringMatching(/^Transcript/) } });
 
-      const res = await gw.query(`mutation($c: ID!, $r: ID!) { deleteRecordingTranscription(callId: $c, recordingId: $r) { ok } }`, { c, r });
+      const res = await gw.query(`mutation($c: ID!, $r: ID!) { deleteRecordingTranscription(callId: $c, recordingId: $r) { ok } }`, {
+        c,
+        r,
+      });
       expect(res.body).toEqual({ data: { deleteRecordingTranscription: { ok: true } } });
 
       const after = await gw.query(read, { c, r });
@@ -166,7 +171,10 @@ describe('Bandwidth recordings: mutations', () => {
       async (field) => {
         const res = await gw.query(`mutation { ${field}(callId: "c-missing", recordingId: "r-missing") { ok } }`);
         expect(res.body.data).toEqual({ [field]: null });
-        expect(res.body.errors?.[0]).toMatchObject({ path: [field], extensions: { code: 'NOT_FOUND', upstream: 'bandwidth', status: 404 } });
+        expect(res.body.errors?.[0]).toMatchObject({
+          path: [field],
+          extensions: { code: 'NOT_FOUND', upstream: 'bandwidth', status: 404 },
+        });
       },
     );
 

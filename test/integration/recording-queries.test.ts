@@ -60,10 +60,13 @@ describe('Bandwidth recordings: queries', () => {
   });
 
   it('answers a recording still in progress without media: mediaUrl, duration and endTime are null', async () => {
-    const res = await gw.query(`query($c: ID!, $r: ID!) { recording(callId: $c, recordingId: $r) { status mediaUrl duration durationSeconds endTime } }`, {
-      c: SIM_ACTIVE_CALL_ID,
-      r: SIM_ACTIVE_RECORDING_ID,
-    });
+    const res = await gw.query(
+      `query($c: ID!, $r: ID!) { recording(callId: $c, recordingId: $r) { status mediaUrl duration durationSeconds endTime } }`,
+      {
+        c: SIM_ACTIVE_CALL_ID,
+        r: SIM_ACTIVE_RECORDING_ID,
+      },
+    );
     expect(res.body).toEqual({
       data: { recording: { status: 'processing', mediaUrl: null, duration: null, durationSeconds: null, endTime: null } },
     });
@@ -75,9 +78,12 @@ describe('Bandwidth recordings: queries', () => {
   });
 
   it("lists a call's recordings in order, and an empty list for a call without any", async () => {
-    const res = await gw.query(`query($c: ID!) { callRecordings(callId: $c) { id fileFormat channels durationSeconds } none: callRecordings(callId: "c-none") { id } }`, {
-      c: SEED_CALL_ID,
-    });
+    const res = await gw.query(
+      `query($c: ID!) { callRecordings(callId: $c) { id fileFormat channels durationSeconds } none: callRecordings(callId: "c-none") { id } }`,
+      {
+        c: SEED_CALL_ID,
+      },
+    );
     expect(res.body).toEqual({
       data: {
         callRecordings: [
@@ -101,7 +107,12 @@ describe('Bandwidth recordings: queries', () => {
   it('serves a repeated read from the shared cache: no second upstream call', async () => {
     const q = `{ recording(callId: "${SIM_OUTBOUND_CALL_ID}", recordingId: "${SIM_OUTBOUND_RECORDING_ID}") { id direction transferTo parentCallId } }`;
     const first = await gw.query(q);
-    expect(first.body.data?.recording).toEqual({ id: SIM_OUTBOUND_RECORDING_ID, direction: 'OUTBOUND', transferTo: '+15555550100', parentCallId: SEED_CALL_ID });
+    expect(first.body.data?.recording).toEqual({
+      id: SIM_OUTBOUND_RECORDING_ID,
+      direction: 'OUTBOUND',
+      transferTo: '+15555550100',
+      parentCallId: SEED_CALL_ID,
+    });
     const calls = gw.sims.bandwidth.callCount();
     const second = await gw.query(q);
     expect(second.body).toEqual(first.body);
@@ -110,7 +121,13 @@ describe('Bandwidth recordings: queries', () => {
 
   it('concurrent requests for the same cold recording share one upstream call', async () => {
     gw.sims.bandwidth.addAccount('9900102');
-    gw.sims.bandwidth.addRecording({ accountId: '9900102', callId: 'c-coalesce', recordingId: 'r-coalesce', seconds: 3, startTime: '2023-07-01T00:00:00Z' });
+    gw.sims.bandwidth.addRecording({
+      accountId: '9900102',
+      callId: 'c-coalesce',
+      recordingId: 'r-coalesce',
+      seconds: 3,
+      startTime: '2023-07-01T00:00:00Z',
+    });
     gw.sims.bandwidth.setLatency(100);
     try {
       const q = `{ recording(accountId: "9900102", callId: "c-coalesce", recordingId: "r-coalesce") { id durationSeconds } }`;
@@ -135,7 +152,12 @@ describe('Bandwidth recordings: queries', () => {
       const recordings = res.body.data?.recordings as { totalCount: number; capped: boolean; nodes: Array<{ id: string }> };
       expect(res.body.errors).toBeUndefined();
       expect(recordings.capped).toBe(false);
-      expect(recordings.nodes.map((n) => n.id)).toEqual([SEED_RECORDING_ID, SEED_MP3_RECORDING_ID, SIM_OUTBOUND_RECORDING_ID, SIM_ACTIVE_RECORDING_ID]);
+      expect(recordings.nodes.map((n) => n.id)).toEqual([
+        SEED_RECORDING_ID,
+        SEED_MP3_RECORDING_ID,
+        SIM_OUTBOUND_RECORDING_ID,
+        SIM_ACTIVE_RECORDING_ID,
+      ]);
       expect(recordings.totalCount).toBe(4);
     });
 
@@ -208,8 +230,20 @@ describe('Bandwidth recordings: queries', () => {
     it('leaves out a row it cannot read, says so, and keeps the rest', async () => {
       const odd = '9900101';
       gw.sims.bandwidth.addAccount(odd);
-      gw.sims.bandwidth.addRecording({ accountId: odd, callId: 'c-odd-1', recordingId: 'r-odd-1', seconds: 2, startTime: '2023-02-01T00:00:00Z' });
-      gw.sims.bandwidth.addRecording({ accountId: odd, callId: 'c-odd-2', recordingId: 'r-odd-2', seconds: 2, startTime: '2023-02-01T00:01:00Z' });
+      gw.sims.bandwidth.addRecording({
+        accountId: odd,
+        callId: 'c-odd-1',
+        recordingId: 'r-odd-1',
+        seconds: 2,
+        startTime: '2023-02-01T00:00:00Z',
+      });
+      gw.sims.bandwidth.addRecording({
+        accountId: odd,
+        callId: 'c-odd-2',
+        recordingId: 'r-odd-2',
+        seconds: 2,
+        startTime: '2023-02-01T00:01:00Z',
+      });
       gw.sims.bandwidth.inject(
         {
           kind: 'status',
@@ -245,7 +279,11 @@ describe('Bandwidth recordings: queries', () => {
       ['a from with a space where the + was', `{ recordings(filter: { from: " 19195554321" }) { totalCount } }`, 'filter.from'],
       ['first above 1000', `{ recordings(first: 1001) { totalCount } }`, 'first'],
       ['a cursor the gateway did not issue', `{ recordings(after: "bm9wZQ") { totalCount } }`, 'after'],
-      ['minStartTime after maxStartTime', `{ recordings(filter: { minStartTime: "2023-01-02T00:00:00Z", maxStartTime: "2023-01-01T00:00:00Z" }) { totalCount } }`, 'filter.minStartTime'],
+      [
+        'minStartTime after maxStartTime',
+        `{ recordings(filter: { minStartTime: "2023-01-02T00:00:00Z", maxStartTime: "2023-01-01T00:00:00Z" }) { totalCount } }`,
+        'filter.minStartTime',
+      ],
     ])('%s', async (_what, query, argument) => {
       const res = await gw.query(query);
       expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument });
@@ -255,7 +293,9 @@ describe('Bandwidth recordings: queries', () => {
     it('a malformed DateTime, inline or in variables', async () => {
       const inline = await gw.query(`{ recordings(filter: { minStartTime: "2022-13-01T00:00:00Z" }) { totalCount } }`);
       expect(inline.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const variables = await gw.query(`query($f: RecordingFilter) { recordings(filter: $f) { totalCount } }`, { f: { maxStartTime: 'yesterday' } });
+      const variables = await gw.query(`query($f: RecordingFilter) { recordings(filter: $f) { totalCount } }`, {
+        f: { maxStartTime: 'yesterday' },
+      });
       expect(variables.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(gw.sims.bandwidth.callCount()).toBe(0);
     });
@@ -273,11 +313,23 @@ describe('Bandwidth recordings: queries', () => {
 
     it('a failing Bandwidth nulls only the recording fields; the rest of the answer still comes', async () => {
       gw.sims.bandwidth.inject({ kind: 'status', status: 500, json: { type: 'internal-server-error', description: 'boom' } });
-      const res = await gw.query(`{ gatewayInfo { simulated } recording(callId: "c-x", recordingId: "r-x") { id } callRecordings(callId: "c-y") { id } }`);
+      const res = await gw.query(
+        `{ gatewayInfo { simulated } recording(callId: "c-x", recordingId: "r-x") { id } callRecordings(callId: "c-y") { id } }`,
+      );
       expect(res.body.data).toEqual({ gatewayInfo: { simulated: true }, recording: null, callRecordings: null });
       expect(res.body.errors?.map((e) => e.extensions)).toEqual([
-        expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'bandwidth', status: 500, upstreamCode: 'internal-server-error' }),
-        expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'bandwidth', status: 500, upstreamCode: 'internal-server-error' }),
+        expect.objectContaining({
+          code: 'UPSTREAM_UNAVAILABLE',
+          upstream: 'bandwidth',
+          status: 500,
+          upstreamCode: 'internal-server-error',
+        }),
+        expect.objectContaining({
+          code: 'UPSTREAM_UNAVAILABLE',
+          upstream: 'bandwidth',
+          status: 500,
+          upstreamCode: 'internal-server-error',
+        }),
       ]);
     });
 
@@ -288,7 +340,10 @@ describe('Bandwidth recordings: queries', () => {
       );
       const res = await gw.query(`{ callRecordings(callId: "c-rows") { id } }`);
       expect(res.body.data).toEqual({ callRecordings: [{ id: 'r-good' }, null] });
-      expect(res.body.errors?.[0]).toMatchObject({ path: ['callRecordings', 1], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'bandwidth' } });
+      expect(res.body.errors?.[0]).toMatchObject({
+        path: ['callRecordings', 1],
+        extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'bandwidth' },
+      });
     });
   });
 });

@@ -3,7 +3,8 @@ import { SIMULATED } from '../../src/simulators';
 import { SEED_CALL_ID, SEED_MP3_RECORDING_ID, SEED_RECORDING_ID, SIM_OUTBOUND_CALL_ID } from '../../src/simulators/bandwidth';
 
 const ACCOUNT = SIMULATED.bandwidth.accountId;
-const transcriptCalls = (gw: TestGateway) => gw.sims.bandwidth.calls.filter((c) => c.method === 'GET' && c.path.endsWith('/transcription')).length;
+const transcriptCalls = (gw: TestGateway) =>
+  gw.sims.bandwidth.calls.filter((c) => c.method === 'GET' && c.path.endsWith('/transcription')).length;
 
 describe('Bandwidth recordings: transcripts', () => {
   let gw: TestGateway;
@@ -79,7 +80,9 @@ describe('Bandwidth recordings: transcripts', () => {
   });
 
   it('answers a null transcript, without calling, for a recording never transcribed', async () => {
-    const res = await gw.query(`query($c: ID!) { callRecordings(callId: $c) { transcription { id } transcript { text } } }`, { c: SIM_OUTBOUND_CALL_ID });
+    const res = await gw.query(`query($c: ID!) { callRecordings(callId: $c) { transcription { id } transcript { text } } }`, {
+      c: SIM_OUTBOUND_CALL_ID,
+    });
     expect(res.body).toEqual({ data: { callRecordings: [{ transcription: null, transcript: null }] } });
     expect(transcriptCalls(gw)).toBe(0);
   });

@@ -4,7 +4,6 @@ import { pipelineIds } from '../helpers/ids';
 import { freePort, PrivateRedis } from '../helpers/redis-server';
 import { eventually, readiness } from '../helpers/wait';
 
-
 describe('Redis faults: the cache is an optimisation, never a point of failure', () => {
   let sims: SimulatedUpstreams;
   beforeAll(async () => {

@@ -115,7 +115,12 @@ describe('fault matrix: iam (the token the Huawei upstreams need)', () => {
     try {
       sims.iam.inject(fault);
       const res = await fresh.query(queryOf(present));
-      expectOnlyFailing(res, HUAWEI.filter((u) => present.includes(u)), 'iam', code);
+      expectOnlyFailing(
+        res,
+        HUAWEI.filter((u) => present.includes(u)),
+        'iam',
+        code,
+      );
       expect(await healthy(fresh.url)).toBe(true);
     } finally {
       sims.iam.clearFaults();

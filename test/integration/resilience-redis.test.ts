@@ -21,7 +21,11 @@ beforeAll(async () => {
   sims = await startSimulators();
   redis = await PrivateRedis.start();
   proxy = await TcpProxy.start({ port: redis.port });
-  gw = await startTestGateway({ sims, redis: false, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, RESULT_CACHE_STALE_SECONDS: '0' } });
+  gw = await startTestGateway({
+    sims,
+    redis: false,
+    env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, RESULT_CACHE_STALE_SECONDS: '0' },
+  });
 });
 afterAll(async () => {
   await gw.close();

@@ -34,7 +34,12 @@ describe('circuit breaker per upstream', () => {
     gw = await startTestGateway({
       sims,
       redis: false,
-      env: { ...NO_CACHE, UPSTREAM_PIPELINE_BREAKER_FAILURES: '2', UPSTREAM_PIPELINE_BREAKER_RESET_MS: '300', UPSTREAM_PIPELINE_RETRIES: '0' },
+      env: {
+        ...NO_CACHE,
+        UPSTREAM_PIPELINE_BREAKER_FAILURES: '2',
+        UPSTREAM_PIPELINE_BREAKER_RESET_MS: '300',
+        UPSTREAM_PIPELINE_RETRIES: '0',
+      },
     });
   });
   afterAll(() => gw.close());
@@ -93,7 +98,11 @@ describe('circuit breaker per upstream', () => {
 
 describe('per-upstream policies (UPSTREAM_<NAME>_* over UPSTREAM_*)', () => {
   it('a deadline set for one upstream applies to it alone', async () => {
-    const gw = await startTestGateway({ sims, redis: false, env: { ...NO_CACHE, UPSTREAM_PIPELINE_DEADLINE_MS: '200', UPSTREAM_DEADLINE_MS: '3000' } });
+    const gw = await startTestGateway({
+      sims,
+      redis: false,
+      env: { ...NO_CACHE, UPSTREAM_PIPELINE_DEADLINE_MS: '200', UPSTREAM_DEADLINE_MS: '3000' },
+    });
     try {
       sims.pipeline.setLatency(400);
       sims.comestri.setLatency(400);
@@ -114,7 +123,12 @@ describe('per-upstream policies (UPSTREAM_<NAME>_* over UPSTREAM_*)', () => {
     const gw = await startTestGateway({
       sims,
       redis: false,
-      env: { ...NO_CACHE, UPSTREAM_PIPELINE_HEADERS_TIMEOUT_MS: '150', UPSTREAM_PIPELINE_DEADLINE_MS: '3000', UPSTREAM_PIPELINE_RETRIES: '1' },
+      env: {
+        ...NO_CACHE,
+        UPSTREAM_PIPELINE_HEADERS_TIMEOUT_MS: '150',
+        UPSTREAM_PIPELINE_DEADLINE_MS: '3000',
+        UPSTREAM_PIPELINE_RETRIES: '1',
+      },
     });
     try {
       sims.pipeline.inject({ kind: 'hang', ms: 600 }, { times: 1 });
@@ -161,7 +175,12 @@ describe('per-upstream policies (UPSTREAM_<NAME>_* over UPSTREAM_*)', () => {
       const started = Date.now();
       const res = await gw.query(PIPELINES, { ids: pipelineIds(1, 'cap') });
       expect(Date.now() - started).toBeLessThan(500);
-      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', upstream: 'pipeline', status: 429, retryAfterSeconds: 30 });
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_RATE_LIMITED',
+        upstream: 'pipeline',
+        status: 429,
+        retryAfterSeconds: 30,
+      });
       expect(sims.pipeline.callCount()).toBe(1);
     } finally {
       await gw.close();

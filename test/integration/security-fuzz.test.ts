@@ -68,40 +68,112 @@ function generator(random: () => number) {
   const makers: Array<() => FuzzRequest> = [
     () => post('random bytes', bytes(1 + int(300))),
     () => post('truncated JSON', JSON.stringify({ query: pick(VALID_QUERIES) }).slice(0, 1 + int(40))),
-    () => post('invalid UTF-8', Buffer.concat([Buffer.from('{"query":"{ gatewayInfo { '), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from(' } }"}')])),
+    () =>
+      post(
+        'invalid UTF-8',
+        Buffer.concat([Buffer.from('{"query":"{ gatewayInfo { '), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from(' } }"}')]),
+      ),
     () => post('not an object', pick([null, 42, 'query', true, [], [[]], [1, 2]])),
     () => post('query not a string', { query: pick([42, null, {}, [], ['{ a }'], true]) }),
     () => post('variables not an object', { query: VALID_QUERIES[1], variables: pick(['ids', 42, [], true]) }),
-    () => post('wrong variable types', { query: VALID_QUERIES[1], variables: { ids: pick([42, 'x', [null], [1, 2], [{}], { a: 1 }, [true]]) } }),
-    () => post('invalid pipeline ids', { query: VALID_QUERIES[1], variables: { ids: [pick(['short', 'x'.repeat(33), '../../etc/passwd', '<script>', "' OR 1=1 --", ''])] } }),
-    () => post('malformed DateTime', { query: `query($t: DateTime) { jobs(filter: { createdFrom: $t }) { totalCount } }`, variables: { t: pick(['yesterday', '2024-13-45T99:99:99Z', 12, '', '2024-01-01']) } }),
+    () =>
+      post('wrong variable types', {
+        query: VALID_QUERIES[1],
+        variables: { ids: pick([42, 'x', [null], [1, 2], [{}], { a: 1 }, [true]]) },
+      }),
+    () =>
+      post('invalid pipeline ids', {
+        query: VALID_QUERIES[1],
+        variables: { ids: [pick(['short', 'x'.repeat(33), '../../etc/passwd', '<script>', "' OR 1=1 --", ''])] },
+      }),
+    () =>
+      post('malformed DateTime', {
+        query: `query($t: DateTime) { jobs(filter: { createdFrom: $t }) { totalCount } }`,
+        variables: { t: pick(['yesterday', '2024-13-45T99:99:99Z', 12, '', '2024-01-01']) },
+      }),
     () => post('bad paging', { query: `{ jobs(first: ${pick([-1, 100000, 2147483648, 1e100])}) { totalCount } }` }),
-    () => post('bad cursor', { query: `{ jobs(after: ${JSON.stringify(pick(['%%%', 'bm9wZQ==', 'x'.repeat(500), '-1']))}) { totalCount } }` }),
+    () =>
+      post('bad cursor', { query: `{ jobs(after: ${JSON.stringify(pick(['%%%', 'bm9wZQ==', 'x'.repeat(500), '-1']))}) { totalCount } }` }),
     () => post('unknown field', { query: `{ ${pick(['nope', '__nope', 'pipeline', 'jobs { nope }', 'gatewayInfo { version { x } }'])} }` }),
-    () => post('unknown operationName', { query: `query A { gatewayInfo { version } } query B { gatewayInfo { simulated } }`, operationName: pick(['C', '', 'a', '__proto__']) }),
+    () =>
+      post('unknown operationName', {
+        query: `query A { gatewayInfo { version } } query B { gatewayInfo { simulated } }`,
+        operationName: pick(['C', '', 'a', '__proto__']),
+      }),
     () => post('two anonymous operations', { query: `{ gatewayInfo { version } } { gatewayInfo { simulated } }` }),
-    () => post('prototype pollution', JSON.parse(`{"query": ${JSON.stringify(VALID_QUERIES[1])}, "variables": {"__proto__": {"ids": ["x"]}, "constructor": {"prototype": {"polluted": true}}}}`)),
+    () =>
+      post(
+        'prototype pollution',
+        JSON.parse(
+          `{"query": ${JSON.stringify(VALID_QUERIES[1])}, "variables": {"__proto__": {"ids": ["x"]}, "constructor": {"prototype": {"polluted": true}}}}`,
+        ),
+      ),
     () => {
       const depth = 50 + int(500);
       return post('deep nesting', { query: `{ ${'gatewayInfo { '.repeat(depth)}version${' }'.repeat(depth)} }` });
     },
     () => post('huge query', { query: `{ ${'gatewayInfo { version } '.repeat(2000 + int(2000))} }` }),
-    () => post('alias flood', { query: `{ ${Array.from({ length: 40 + int(200) }, (_, i) => `a${i}: gatewayInfo { version }`).join(' ')} }` }),
-    () => post('costly', { query: VALID_QUERIES[1], variables: { ids: Array.from({ length: 12000 }, (_, i) => i.toString(16).padStart(32, '0')) } }),
+    () =>
+      post('alias flood', { query: `{ ${Array.from({ length: 40 + int(200) }, (_, i) => `a${i}: gatewayInfo { version }`).join(' ')} }` }),
+    () =>
+      post('costly', {
+        query: VALID_QUERIES[1],
+        variables: { ids: Array.from({ length: 12000 }, (_, i) => i.toString(16).padStart(32, '0')) },
+      }),
     () => post('fragment cycle', { query: `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }` }),
-    () => post('fragment bomb', { query: `query { ...F0 } ${Array.from({ length: 24 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F24 on Query { gatewayInfo { version } }` }),
-    () => post('bogus persisted query', { extensions: { persistedQuery: { version: pick([1, 2, 'x']), sha256Hash: pick(['0'.repeat(64), 'zz', 42]) } } }),
-    () => post('mutation typo', { query: `mutation { ${pick(['deleteRecording', 'createRepository(input: {})', 'followArtifacts(ids: 42)', 'nope'])} { ok } }` }),
+    () =>
+      post('fragment bomb', {
+        query: `query { ...F0 } ${Array.from({ length: 24 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F24 on Query { gatewayInfo { version } }`,
+      }),
+    () =>
+      post('bogus persisted query', {
+        extensions: { persistedQuery: { version: pick([1, 2, 'x']), sha256Hash: pick(['0'.repeat(64), 'zz', 42]) } },
+      }),
+    () =>
+      post('mutation typo', {
+        query: `mutation { ${pick(['deleteRecording', 'createRepository(input: {})', 'followArtifacts(ids: 42)', 'nope'])} { ok } }`,
+      }),
     () => post('mutated query', { query: mutate(pick(VALID_QUERIES)), variables: { ids: pipelineIds(2, 'fuzz') } }, { mayBeValid: true }),
     () => post('text/plain (CSRF)', JSON.stringify({ query: VALID_QUERIES[0] }), { headers: { 'content-type': 'text/plain' } }),
-    () => post('form post (CSRF)', 'query=%7B+gatewayInfo+%7B+version+%7D+%7D', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    () =>
+      post('form post (CSRF)', 'query=%7B+gatewayInfo+%7B+version+%7D+%7D', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     () => post('empty body', ''),
     () => ({ kind: 'odd method', method: pick(['PUT', 'DELETE', 'PATCH']), path: '/graphql', headers: JSON_HEADERS, body: '{}' }),
-    () => ({ kind: 'GET mutation', method: 'GET', path: `/graphql?query=${encodeURIComponent('mutation { resetArtifactPassword { ok } }')}`, headers: { 'apollo-require-preflight': 'true', accept: 'application/json' } }),
-    () => ({ kind: 'GET bad params', method: 'GET', path: `/graphql?${pick(['query=%', 'variables=%7B', 'query={a&variables=[', 'extensions=nope', 'query=' + 'a'.repeat(3000)])}`, headers: { 'apollo-require-preflight': 'true', accept: 'application/json' } }),
-    () => ({ kind: 'GET without preflight (CSRF)', method: 'GET', path: `/graphql?query=${encodeURIComponent(VALID_QUERIES[0] ?? '')}`, headers: {} }),
-    () => post('bad gateway key header', { query: VALID_QUERIES[0] }, { headers: { ...JSON_HEADERS, authorization: `Bearer ${'x'.repeat(int(2000))}` }, mayBeValid: true }),
-    () => post('weird accept', { query: VALID_QUERIES[0] }, { headers: { 'content-type': 'application/json', accept: pick(['image/png', 'text/html;q=0', '*/*;q=oops', '']) }, mayBeValid: true }),
+    () => ({
+      kind: 'GET mutation',
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent('mutation { resetArtifactPassword { ok } }')}`,
+      headers: { 'apollo-require-preflight': 'true', accept: 'application/json' },
+    }),
+    () => ({
+      kind: 'GET bad params',
+      method: 'GET',
+      path: `/graphql?${pick(['query=%', 'variables=%7B', 'query={a&variables=[', 'extensions=nope', 'query=' + 'a'.repeat(3000)])}`,
+      headers: { 'apollo-require-preflight': 'true', accept: 'application/json' },
+    }),
+    () => ({
+      kind: 'GET without preflight (CSRF)',
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent(VALID_QUERIES[0] ?? '')}`,
+      headers: {},
+    }),
+    () =>
+      post(
+        'bad gateway key header',
+        { query: VALID_QUERIES[0] },
+        { headers: { ...JSON_HEADERS, authorization: `Bearer ${'x'.repeat(int(2000))}` }, mayBeValid: true },
+      ),
+    () =>
+      post(
+        'weird accept',
+        { query: VALID_QUERIES[0] },
+        {
+          headers: { 'content-type': 'application/json', accept: pick(['image/png', 'text/html;q=0', '*/*;q=oops', '']) },
+          mayBeValid: true,
+        },
+      ),
   ];
   return () => pick(makers)();
 }
@@ -119,7 +191,13 @@ function send(base: string, agent: http.Agent, r: FuzzRequest): Promise<Answer> 
     const req = http.request(`${base}${r.path}`, { method: r.method, headers, agent, signal: AbortSignal.timeout(5000) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

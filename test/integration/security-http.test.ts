@@ -58,15 +58,26 @@ describe('CORS from CORS_ORIGINS', () => {
   });
 
   it('gives another origin no CORS header, preflight or not, so browsers keep the answer from it', async () => {
-    const preflight = await raw(`${gw.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await raw(`${gw.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
-    const post = await raw(`${gw.url}/graphql`, { method: 'POST', headers: { ...JSON_HEADERS, origin: 'https://evil.example' }, body: JSON.stringify({ query: '{ gatewayInfo { version } }' }) });
+    const post = await raw(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, origin: 'https://evil.example' },
+      body: JSON.stringify({ query: '{ gatewayInfo { version } }' }),
+    });
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('an allowed origin’s request gets its origin back and can read X-Request-Id', async () => {
-    const res = await raw(`${gw.url}/graphql`, { method: 'POST', headers: { ...JSON_HEADERS, origin: APP }, body: JSON.stringify({ query: '{ gatewayInfo { version } }' }) });
+    const res = await raw(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, origin: APP },
+      body: JSON.stringify({ query: '{ gatewayInfo { version } }' }),
+    });
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe(APP);
     expect(res.headers['access-control-expose-headers']).toContain('x-request-id');
@@ -74,7 +85,10 @@ describe('CORS from CORS_ORIGINS', () => {
 });
 
 describe('response compression', () => {
-  const big = JSON.stringify({ query: `query($ids: [ID!]!) { pipelines(ids: $ids) { id projectId latestRun { status stages { name status } } } }`, variables: { ids: pipelineIds(30, 'gzip') } });
+  const big = JSON.stringify({
+    query: `query($ids: [ID!]!) { pipelines(ids: $ids) { id projectId latestRun { status stages { name status } } } }`,
+    variables: { ids: pipelineIds(30, 'gzip') },
+  });
 
   it('brotli when accepted (preferred), gzip otherwise; the content is the same', async () => {
     const br = await raw(`${gw.url}/graphql`, { method: 'POST', headers: { ...JSON_HEADERS, 'accept-encoding': 'gzip, br' }, body: big });
@@ -90,9 +104,17 @@ describe('response compression', () => {
   });
 
   it('leaves small answers and clients that do not accept it alone', async () => {
-    const small = await raw(`${gw.url}/graphql`, { method: 'POST', headers: { ...JSON_HEADERS, 'accept-encoding': 'gzip, br' }, body: JSON.stringify({ query: '{ gatewayInfo { version } }' }) });
+    const small = await raw(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'accept-encoding': 'gzip, br' },
+      body: JSON.stringify({ query: '{ gatewayInfo { version } }' }),
+    });
     expect(small.headers['content-encoding']).toBeUndefined();
-    const refused = await raw(`${gw.url}/graphql`, { method: 'POST', headers: { ...JSON_HEADERS, 'accept-encoding': 'gzip;q=0, identity' }, body: big });
+    const refused = await raw(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'accept-encoding': 'gzip;q=0, identity' },
+      body: big,
+    });
     expect(refused.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(refused.body.toString('utf8'))).toHaveProperty('data.pipelines');
   });
@@ -151,9 +173,15 @@ describe('operation limits over HTTP: refused with 400 before any upstream call'
   it('a request body over REQUEST_MAX_BODY_BYTES is 413', async () => {
     const own = await startTestGateway({ sims, redis: false, env: { REQUEST_MAX_BODY_BYTES: '2048' } });
     try {
-      const res = await raw(`${own.url}/graphql`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ query: `{ gatewayInfo { version } }`, variables: { pad: 'x'.repeat(4000) } }) });
+      const res = await raw(`${own.url}/graphql`, {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ query: `{ gatewayInfo { version } }`, variables: { pad: 'x'.repeat(4000) } }),
+      });
       expect(res.status).toBe(413);
-      expect(JSON.parse(res.body.toString('utf8'))).toEqual({ errors: [{ message: 'Request body is too large', extensions: { code: 'BAD_REQUEST' } }] });
+      expect(JSON.parse(res.body.toString('utf8'))).toEqual({
+        errors: [{ message: 'Request body is too large', extensions: { code: 'BAD_REQUEST' } }],
+      });
     } finally {
       await own.close();
     }
@@ -198,10 +226,19 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('sends no stack trace and no upstream body with an upstream error', async () => {
-    sims.pipeline.inject({ kind: 'status', status: 500, json: { error_code: 'DEVPIPE.00011500', error_msg: 'internal error', debug: 'stack at Foo.java:42' } });
+    sims.pipeline.inject({
+      kind: 'status',
+      status: 500,
+      json: { error_code: 'DEVPIPE.00011500', error_msg: 'internal error', debug: 'stack at Foo.java:42' },
+    });
     const res = await prod.query(`{ pipeline(id: "${pipelineIds(1, 'prod')[0]}") { id } }`);
     const error = res.body.errors?.[0];
-    expect(error?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'pipeline', status: 500, upstreamCode: 'DEVPIPE.00011500' });
+    expect(error?.extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'pipeline',
+      status: 500,
+      upstreamCode: 'DEVPIPE.00011500',
+    });
     expect(JSON.stringify(res.body)).not.toContain('Foo.java');
   });
 

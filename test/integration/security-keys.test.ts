@@ -64,7 +64,10 @@ describe('per-key scopes, rate limits and the audit log', () => {
     expect(res.status).toBe(403);
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors?.[0]).toMatchObject({ message: 'This gateway key is read-only: mutations are refused', extensions: { code: 'FORBIDDEN' } });
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: 'This gateway key is read-only: mutations are refused',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(gw.sims.artifact.callCount() + gw.sims.iam.callCount()).toBe(0);
     expect(audits().at(-1)).toMatchObject({
       audit: 'mutation',
@@ -82,7 +85,11 @@ describe('per-key scopes, rate limits and the audit log', () => {
     const inline = await gw.query(`{ pipeline(projectId: "${OTHER_PROJECT}", id: "${id}") { id } }`, undefined, auth(READ_ONLY));
     expect(inline.status).toBe(403);
     expect(inline.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
-    const viaVariables = await gw.query(`query($p: ID) { pipeline(projectId: $p, id: "${id}") { id } }`, { p: OTHER_PROJECT }, auth(READ_ONLY));
+    const viaVariables = await gw.query(
+      `query($p: ID) { pipeline(projectId: $p, id: "${id}") { id } }`,
+      { p: OTHER_PROJECT },
+      auth(READ_ONLY),
+    );
     expect(viaVariables.status).toBe(403);
     expect(gw.sims.pipeline.callCount()).toBe(0);
   });
@@ -130,7 +137,10 @@ describe('per-key scopes, rate limits and the audit log', () => {
       const res = await gw.query(`{ gatewayInfo { version } }`, undefined, auth(LIMITED));
       if (res.status === 429) limited = res;
     }
-    expect(limited?.body.errors?.[0]).toMatchObject({ message: 'This gateway key sent too many requests', extensions: { code: 'RATE_LIMITED' } });
+    expect(limited?.body.errors?.[0]).toMatchObject({
+      message: 'This gateway key sent too many requests',
+      extensions: { code: 'RATE_LIMITED' },
+    });
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await gw.query(`{ gatewayInfo { version } }`, undefined, auth(READ_ONLY))).status).toBe(200);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();

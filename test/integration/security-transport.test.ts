@@ -19,7 +19,23 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
   run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=gateway-test-ca']);
   run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+  ]);
   return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
 }
 
@@ -145,13 +161,22 @@ describe('rediss:// (Redis over TLS with a private CA)', () => {
   it('connects with REDIS_TLS_CA_FILE and caches', async () => {
     const tlsPort = await freePort();
     const redis = await PrivateRedis.start([
-      '--tls-port', String(tlsPort),
-      '--tls-cert-file', certs.cert,
-      '--tls-key-file', certs.key,
-      '--tls-ca-cert-file', certs.ca,
-      '--tls-auth-clients', 'no',
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      certs.cert,
+      '--tls-key-file',
+      certs.key,
+      '--tls-ca-cert-file',
+      certs.ca,
+      '--tls-auth-clients',
+      'no',
     ]);
-    const gw = await startTestGateway({ sims, redis: false, env: { REDIS_URL: `rediss://127.0.0.1:${tlsPort}/0`, REDIS_TLS_CA_FILE: certs.ca } });
+    const gw = await startTestGateway({
+      sims,
+      redis: false,
+      env: { REDIS_URL: `rediss://127.0.0.1:${tlsPort}/0`, REDIS_TLS_CA_FILE: certs.ca },
+    });
     try {
       expect((await readyz(gw.url)).cache.state).toBe('up');
       const q = `{ pipeline(id: "${pipelineIds(1, 'tls')[0]}") { id latestRun { status } } }`;
@@ -206,7 +231,12 @@ describe('upstreams behind a private CA (UPSTREAM_CA_FILE) and an outbound proxy
     const gw = await startTestGateway({
       sims: viaTls(),
       redis: false,
-      env: { UPSTREAM_CA_FILE: certs.ca, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: `localhost,127.0.0.1:${new URL(sims.endpoints.iam ?? '').port}` },
+      env: {
+        UPSTREAM_CA_FILE: certs.ca,
+        HTTPS_PROXY: proxy.url,
+        HTTP_PROXY: proxy.url,
+        NO_PROXY: `localhost,127.0.0.1:${new URL(sims.endpoints.iam ?? '').port}`,
+      },
     });
     try {
       const res = await gw.query(`{ jobs(first: 1) { totalCount } pipeline(id: "${pipelineIds(1, 'proxy')[0]}") { id } }`);
@@ -223,7 +253,15 @@ describe('upstreams behind a private CA (UPSTREAM_CA_FILE) and an outbound proxy
 
   it('a proxy that is down is UPSTREAM_UNAVAILABLE for the proxied upstreams only', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const gw = await startTestGateway({ sims, redis: false, env: { HTTP_PROXY: dead, NO_PROXY: `127.0.0.1:${new URL(sims.endpoints.iam ?? '').port},127.0.0.1:${new URL(sims.endpoints.pipeline ?? '').port}`, UPSTREAM_RETRIES: '0' } });
+    const gw = await startTestGateway({
+      sims,
+      redis: false,
+      env: {
+        HTTP_PROXY: dead,
+        NO_PROXY: `127.0.0.1:${new URL(sims.endpoints.iam ?? '').port},127.0.0.1:${new URL(sims.endpoints.pipeline ?? '').port}`,
+        UPSTREAM_RETRIES: '0',
+      },
+    });
     try {
       const res = await gw.query(`{ jobs(first: 1) { totalCount } pipeline(id: "${pipelineIds(1, 'dead-proxy')[0]}") { id } }`);
       expect(res.body.data?.pipeline).toEqual({ id: expect.any(String) });

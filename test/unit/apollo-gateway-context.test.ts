@@ -9,7 +9,9 @@ import { CompiledExecution } from '../../src/plugins/compiled-execution';
  * which V8 backs with an old-generation AccessorPair per request that kept the whole request
  * alive until the next full collection (docs/scaling.md, "What each request leaves behind").
  */
-type GatewayRequestContext = Parameters<CompiledExecution['execute']>[0] & { response: { http: { status?: number; headers: { set(k: string, v: string): void } } } };
+type GatewayRequestContext = Parameters<CompiledExecution['execute']>[0] & {
+  response: { http: { status?: number; headers: { set(k: string, v: string): void } } };
+};
 
 class RecordingExecution extends CompiledExecution {
   readonly seen: GatewayRequestContext[] = [];

@@ -75,17 +75,29 @@ describe('artifact envelope errors under HTTP 200', () => {
   });
 
   it('reads CR.4102 as 403 and CR.5000 as 500, with the message', () => {
-    expect(detectArtifactEmbeddedError({ status: 'error', error_code: 'CR.4102', error_msg: 'You do not have permissions on the project.' })).toEqual({
+    expect(
+      detectArtifactEmbeddedError({ status: 'error', error_code: 'CR.4102', error_msg: 'You do not have permissions on the project.' }),
+    ).toEqual({
       upstreamCode: 'CR.4102',
       message: 'You do not have permissions on the project.',
       status: 403,
     });
-    expect(detectArtifactEmbeddedError({ error_code: 'CR.5000', error_msg: 'Unknown service error.' })).toMatchObject({ upstreamCode: 'CR.5000', status: 500 });
+    expect(detectArtifactEmbeddedError({ error_code: 'CR.5000', error_msg: 'Unknown service error.' })).toMatchObject({
+      upstreamCode: 'CR.5000',
+      status: 500,
+    });
   });
 
   it('treats any error_code, or a status other than success, as an error', () => {
-    expect(detectArtifactEmbeddedError({ status: 'success', error_code: 'CR.4001' })).toMatchObject({ upstreamCode: 'CR.4001', status: 400 });
-    expect(detectArtifactEmbeddedError({ status: 'failed', result: null })).toEqual({ upstreamCode: undefined, message: undefined, status: 500 });
+    expect(detectArtifactEmbeddedError({ status: 'success', error_code: 'CR.4001' })).toMatchObject({
+      upstreamCode: 'CR.4001',
+      status: 400,
+    });
+    expect(detectArtifactEmbeddedError({ status: 'failed', result: null })).toEqual({
+      upstreamCode: undefined,
+      message: undefined,
+      status: 500,
+    });
   });
 });
 
@@ -118,7 +130,11 @@ describe('artifact rows', () => {
 
   it('keeps the statistics of a row that carries them', () => {
     const row = { ...LIST_ROW, storageSummaryInfo: { filesCount: 4, usedSpace: '1.97 MB' } };
-    expect((mapRepository(row, '+08:00') as { prefetchedStorage: unknown }).prefetchedStorage).toEqual({ filesCount: 4, usedSpace: '1.97 MB', usedBytes: 2065695 });
+    expect((mapRepository(row, '+08:00') as { prefetchedStorage: unknown }).prefetchedStorage).toEqual({
+      filesCount: 4,
+      usedSpace: '1.97 MB',
+      usedBytes: 2065695,
+    });
   });
 
   it('cannot map a row without its id, and says why', () => {
@@ -128,13 +144,18 @@ describe('artifact rows', () => {
   });
 
   it('leaves an unreadable row out of a list with its position, keeping the others', () => {
-    const rows = mapRows([LIST_ROW, { ...LIST_ROW, name: 7 }, { ...LIST_ROW, name: ID.replace('_5', '_6') }], 40, (r) => mapRepository(r, '+08:00'));
+    const rows = mapRows([LIST_ROW, { ...LIST_ROW, name: 7 }, { ...LIST_ROW, name: ID.replace('_5', '_6') }], 40, (r) =>
+      mapRepository(r, '+08:00'),
+    );
     expect(rows.rows.map((r) => r.position)).toEqual([40, 42]);
     expect(rows.leftOut).toEqual([{ position: 41, id: null, reason: expect.stringContaining('name') }]);
   });
 
   it('reads every time format the upstream writes as UTC', () => {
-    const hit = mapArtifact({ name: 'mod.txt', relativePath: '1/1/mod.txt', created: '1701220753711', modified: '2023-11-29T09:19:13.711+08:00' }, '+08:00');
+    const hit = mapArtifact(
+      { name: 'mod.txt', relativePath: '1/1/mod.txt', created: '1701220753711', modified: '2023-11-29T09:19:13.711+08:00' },
+      '+08:00',
+    );
     expect(hit).toMatchObject({ createdAt: '2023-11-29T01:19:13.711Z', updatedAt: '2023-11-29T01:19:13.711Z' });
     const audit = mapAuditLog({ id: 2271182, time: '2023/10/27 15:46:19' }, '+08:00');
     expect(audit).toMatchObject({ id: '2271182', time: '2023-10-27T07:46:19.000Z' });

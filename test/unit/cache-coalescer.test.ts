@@ -99,10 +99,7 @@ describe('Coalescer: identical in-flight reads share one upstream call', () => {
   it('load() shares one value and throws the shared error', async () => {
     const coalescer = new Coalescer<number>();
     let calls = 0;
-    const [x, y] = await Promise.all([
-      coalescer.load('n', async () => ++calls),
-      coalescer.load('n', async () => ++calls),
-    ]);
+    const [x, y] = await Promise.all([coalescer.load('n', async () => ++calls), coalescer.load('n', async () => ++calls)]);
     expect([x, y, calls]).toEqual([1, 1, 1]);
     await expect(coalescer.load('n', async () => Promise.reject(new Error('nope')))).rejects.toThrow('nope');
   });
@@ -125,4 +122,3 @@ describe('Coalescer: identical in-flight reads share one upstream call', () => {
     expect((await coalescer.loadMany(['b'], fetch, undefined, { lingerMs: 1000 })).values).toEqual(['b#4']);
   });
 });
-

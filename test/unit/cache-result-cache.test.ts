@@ -64,7 +64,10 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     expect(await load(['b', 'a'])).toEqual(['b@1', 'a@1']);
     upstream.release();
     await results.idle();
-    expect(upstream.calls).toEqual([['a', 'b'], ['a', 'b']]);
+    expect(upstream.calls).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
     expect(await load(['a', 'b'])).toEqual(['a@2', 'b@2']);
     expect(upstream.calls).toHaveLength(2);
   });
@@ -80,7 +83,8 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
   it('an upstream without a stale window misses as soon as the TTL passes', async () => {
     const { upstream, results, clock } = setup();
-    const loadBandwidth = () => results.loadMany<string>(scope, ['a'], { upstream: 'bandwidth', ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
+    const loadBandwidth = () =>
+      results.loadMany<string>(scope, ['a'], { upstream: 'bandwidth', ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
     await loadBandwidth();
     upstream.change();
     clock.advance(10_001);
@@ -250,7 +254,8 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
       const here = new ResultCache(cache, 'unit', undefined, { hotEntries: 3 });
       const upstream = fakeUpstream();
       const other: CacheScope = { namespace: 'thing', identity: 'id-hash-2' };
-      const load = (s: CacheScope, ids: string[]) => here.loadMany<string>(s, ids, { ttlSeconds: 10 }, (missing) => upstream.fetch(missing));
+      const load = (s: CacheScope, ids: string[]) =>
+        here.loadMany<string>(s, ids, { ttlSeconds: 10 }, (missing) => upstream.fetch(missing));
       // Written, then read from the shared cache and kept hot: a and b of one scope, then c and d of another.
       for (let i = 0; i < 2; i++) {
         await load(scope, ['a', 'b']);
@@ -393,7 +398,8 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     it('hands out frozen values: a resolver that mutates a shared cached value fails loudly', async () => {
       const { cache } = sharedCache(Date.now);
       const results = new ResultCache(cache, 'unit');
-      const load = () => results.loadMany<{ list: number[] }>(scope, ['x'], { ttlSeconds: 10 }, async () => new Map([['x', { list: [2, 1] }]]));
+      const load = () =>
+        results.loadMany<{ list: number[] }>(scope, ['x'], { ttlSeconds: 10 }, async () => new Map([['x', { list: [2, 1] }]]));
       const [fetched] = await load();
       // The loader's own object is left alone; what the cache hands out to every request is frozen.
       expect(Object.isFrozen(fetched)).toBe(false);
@@ -402,4 +408,3 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     });
   });
 });
-

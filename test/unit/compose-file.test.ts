@@ -88,7 +88,9 @@ describe('docker-compose.yml', () => {
       COMESTRI_EMAIL: SIMULATED.comestri.email,
       UPSTREAM_TIMEZONE: '+08:00',
     });
-    expect(Object.keys(gatewayEnv)).toEqual(expect.arrayContaining(['GATEWAY_API_KEYS', 'ARTIFACT_EXPOSE_MAVEN_PASSWORDS', 'PIPELINE_BATCH_MAX']));
+    expect(Object.keys(gatewayEnv)).toEqual(
+      expect.arrayContaining(['GATEWAY_API_KEYS', 'ARTIFACT_EXPOSE_MAVEN_PASSWORDS', 'PIPELINE_BATCH_MAX']),
+    );
     // Real upstreams, not the gateway's built-in simulation: SIMULATE is not set.
     expect(gatewayEnv.SIMULATE).toBeUndefined();
     const config = loadConfig(gatewayEnv);
@@ -128,7 +130,8 @@ describe('docker-compose.yml', () => {
       const body = (await res.json()) as { data?: Record<string, unknown>; errors?: Array<{ message: string; path?: string[] }> };
       expect(body.errors?.map((e) => `${e.path?.join('.')}: ${e.message}`) ?? []).toEqual([]);
       expect(body.data?.gatewayInfo).toEqual({ simulated: false });
-      for (const field of ['pipelines', 'softwareDeployments', 'repositories', 'recordings', 'jobs']) expect(body.data?.[field]).toBeTruthy();
+      for (const field of ['pipelines', 'softwareDeployments', 'repositories', 'recordings', 'jobs'])
+        expect(body.data?.[field]).toBeTruthy();
       for (const upstream of ['iam', 'pipeline', 'artifact', 'rts', 'bandwidth', 'comestri'] as const) {
         expect([upstream, sims[upstream].calls.length > 0]).toEqual([upstream, true]);
       }

@@ -63,7 +63,12 @@ describe('configuration from the environment', () => {
   });
 
   it('accepts AK/SK in place of the IAM login', () => {
-    const config = loadConfig({ CODEARTS_PIPELINE_ENDPOINT: real.CODEARTS_PIPELINE_ENDPOINT, CODEARTS_PROJECT_ID: real.CODEARTS_PROJECT_ID, HUAWEI_AK: 'AK', HUAWEI_SK: 'SK' });
+    const config = loadConfig({
+      CODEARTS_PIPELINE_ENDPOINT: real.CODEARTS_PIPELINE_ENDPOINT,
+      CODEARTS_PROJECT_ID: real.CODEARTS_PROJECT_ID,
+      HUAWEI_AK: 'AK',
+      HUAWEI_SK: 'SK',
+    });
     expect(config.huawei.aksk).toEqual({ ak: 'AK', sk: 'SK' });
   });
 

@@ -6,7 +6,18 @@ import { loadTypeDefs } from '../../src/gateway';
 const contract = buildSchema(readFileSync(path.join(__dirname, '..', '..', '..', 'shared', 'contract', 'schema.graphql'), 'utf8'));
 const ours = buildSchema(loadTypeDefs().join('\n'));
 
-const PIPELINE_TYPES = ['Pipeline', 'PipelineRun', 'PipelineRunStatus', 'PipelineStage', 'PipelineStageStatus', 'BuildParams', 'ArtifactParams', 'DateTime', 'PageInfo', 'MutationResult'];
+const PIPELINE_TYPES = [
+  'Pipeline',
+  'PipelineRun',
+  'PipelineRunStatus',
+  'PipelineStage',
+  'PipelineStageStatus',
+  'BuildParams',
+  'ArtifactParams',
+  'DateTime',
+  'PageInfo',
+  'MutationResult',
+];
 
 function pipelinePart(schema: GraphQLSchema): GraphQLSchema {
   const query = schema.getQueryType()!;

@@ -28,10 +28,12 @@ const instructions: Instruction[] = text
   });
 
 const args = Object.fromEntries(
-  instructions.filter((i) => i.op === 'ARG').map((i) => {
-    const [name = '', value = ''] = i.args.split('=');
-    return [name, value];
-  }),
+  instructions
+    .filter((i) => i.op === 'ARG')
+    .map((i) => {
+      const [name = '', value = ''] = i.args.split('=');
+      return [name, value];
+    }),
 );
 const resolve = (value: string) => value.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a?: string, b?: string) => args[a ?? b ?? ''] ?? '');
 
@@ -70,11 +72,18 @@ describe('Dockerfile', () => {
     const copies = all(runtime, 'COPY').map((i) => i.args);
     expect(copies).toContain(`--from=${build?.name} /app/dist ./dist`);
     expect(copies.some((c) => c.startsWith('. ') || c === '. .')).toBe(false);
-    expect(all(runtime, 'ENV').map((i) => i.args).join(' ')).toContain('NODE_ENV=production');
+    expect(
+      all(runtime, 'ENV')
+        .map((i) => i.args)
+        .join(' '),
+    ).toContain('NODE_ENV=production');
   });
 
   it("applies the project's dependency patches (patches/) in both stages, as npm ci's postinstall does", () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
     expect(pkg.scripts.postinstall).toMatch(/^patch-package\b/);
     // A production install (--omit=dev) must still be able to apply them.
     expect(pkg.dependencies['patch-package']).toBeDefined();
@@ -124,10 +133,16 @@ describe('Dockerfile', () => {
   it('starts the compiled entry point on the port it exposes', () => {
     expect(all(runtime, 'CMD').at(-1)?.args).toBe('["node", "dist/src/main.js"]');
     expect(existsSync(path.join(ROOT, 'src', 'main.ts'))).toBe(true);
-    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
+    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
     expect([tsconfig.compilerOptions.outDir, tsconfig.compilerOptions.rootDir]).toEqual(['dist', '.']);
     expect(all(runtime, 'EXPOSE').map((i) => i.args)).toEqual(['4000']);
-    expect(all(runtime, 'ENV').map((i) => i.args).join(' ')).toMatch(/PORT=4000/);
+    expect(
+      all(runtime, 'ENV')
+        .map((i) => i.args)
+        .join(' '),
+    ).toMatch(/PORT=4000/);
   });
 
   it('copies only files that exist, and keeps local clutter out of the build context', () => {
@@ -138,7 +153,9 @@ describe('Dockerfile', () => {
         for (const source of sources) expect([source, existsSync(path.join(ROOT, source))]).toEqual([source, true]);
       }
     }
-    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git', 'test-output', '.env']));
   });
 });

@@ -8,7 +8,9 @@ const schema = makeExecutableSchema({ typeDefs: loadTypeDefs() });
 
 describe('the IDE examples', () => {
   it('offer an operation for every domain', () => {
-    expect(new Set(IDE_EXAMPLES.map((e) => e.domain))).toEqual(new Set(['gateway', 'pipeline', 'deployment', 'artifact', 'recording', 'job']));
+    expect(new Set(IDE_EXAMPLES.map((e) => e.domain))).toEqual(
+      new Set(['gateway', 'pipeline', 'deployment', 'artifact', 'recording', 'job']),
+    );
   });
 
   it.each(IDE_EXAMPLES.map((e) => [e.title, e] as const))('%s is valid against schema/', (_title, example) => {

@@ -80,7 +80,12 @@ describe('Comestri job mapping', () => {
 describe('Comestri authentication', () => {
   it('sends the contract’s header, which the simulator reads back', async () => {
     const credentials = comestriCredentials({ token: 'abc123', email: 'ops+night@example.com' });
-    const headers = await credentials.authenticator.authenticate({ method: 'GET', url: new URL('http://x/api/v2/jobs'), headers: {}, body: '' });
+    const headers = await credentials.authenticator.authenticate({
+      method: 'GET',
+      url: new URL('http://x/api/v2/jobs'),
+      headers: {},
+      body: '',
+    });
     expect(headers).toEqual({ authorization: 'Token token=abc123,email=ops+night@example.com' });
     expect(parseTokenHeader(headers.authorization)).toEqual({ token: 'abc123', email: 'ops+night@example.com' });
     expect(parseTokenHeader('Token token="abc123", email="a@b.c"')).toEqual({ token: 'abc123', email: 'a@b.c' });

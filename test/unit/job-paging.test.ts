@@ -9,11 +9,26 @@ function covered(plan: { perPage: number; pages: number[] }): [number, number] {
 
 describe('planning Comestri page calls for a window of absolute offsets', () => {
   it.each([
-    [{ offset: 0, limit: 20 }, { perPage: 20, pages: [1] }],
-    [{ offset: 40, limit: 20 }, { perPage: 20, pages: [3] }],
-    [{ offset: 7, limit: 7 }, { perPage: 7, pages: [2] }],
-    [{ offset: 3, limit: 5 }, { perPage: 8, pages: [1] }],
-    [{ offset: 0, limit: 100 }, { perPage: 100, pages: [1] }],
+    [
+      { offset: 0, limit: 20 },
+      { perPage: 20, pages: [1] },
+    ],
+    [
+      { offset: 40, limit: 20 },
+      { perPage: 20, pages: [3] },
+    ],
+    [
+      { offset: 7, limit: 7 },
+      { perPage: 7, pages: [2] },
+    ],
+    [
+      { offset: 3, limit: 5 },
+      { perPage: 8, pages: [1] },
+    ],
+    [
+      { offset: 0, limit: 100 },
+      { perPage: 100, pages: [1] },
+    ],
   ])('covers %j with one call when one page can: %j', (window, plan) => {
     expect(planJobPages(window, 100)).toEqual(plan);
   });

@@ -33,7 +33,15 @@ describe('resilience and security configuration', () => {
       breakerResetMs: 10000,
       connections: 64,
     });
-    expect(c.operationLimits).toEqual({ maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxTokens: 4000, maxQueryBytes: 32768, maxCost: 10000, defaultListSize: 20 });
+    expect(c.operationLimits).toEqual({
+      maxDepth: 12,
+      maxAliases: 30,
+      maxRootFields: 20,
+      maxTokens: 4000,
+      maxQueryBytes: 32768,
+      maxCost: 10000,
+      defaultListSize: 20,
+    });
     expect(c.cors).toEqual({ origins: [], maxAgeSeconds: 600 });
     expect(c.compression).toEqual({ enabled: true, minBytes: 1024 });
     expect(c.operationDeadlineMs).toBe(30000);
@@ -44,7 +52,12 @@ describe('resilience and security configuration', () => {
   });
 
   it('UPSTREAM_<NAME>_* overrides one upstream’s policy over the UPSTREAM_* defaults', () => {
-    const c = loadConfig({ UPSTREAM_DEADLINE_MS: '5000', UPSTREAM_BANDWIDTH_DEADLINE_MS: '20000', UPSTREAM_PIPELINE_RETRIES: '0', UPSTREAM_IAM_BREAKER_FAILURES: '2' });
+    const c = loadConfig({
+      UPSTREAM_DEADLINE_MS: '5000',
+      UPSTREAM_BANDWIDTH_DEADLINE_MS: '20000',
+      UPSTREAM_PIPELINE_RETRIES: '0',
+      UPSTREAM_IAM_BREAKER_FAILURES: '2',
+    });
     expect(c.upstreamPolicies.bandwidth.deadlineMs).toBe(20000);
     expect(c.upstreamPolicies.pipeline.deadlineMs).toBe(5000);
     expect(c.upstreamPolicies.pipeline.retries).toBe(0);
@@ -91,7 +104,10 @@ describe('resilience and security configuration', () => {
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, 'TOKEN_ENCRYPTION_KEY: must be at least 32 characters'],
     [{ OPERATION_MAX_DEPTH: '0' }, 'OPERATION_MAX_DEPTH: must be between 1 and 100'],
     [{ GATEWAY_API_KEY_POLICIES: '{"*": {"readOnly": "yes"}}' }, 'GATEWAY_API_KEY_POLICIES: *.readOnly'],
-    [{ GATEWAY_API_KEY_POLICIES: '{"0123456789ab": {}}' }, 'GATEWAY_API_KEY_POLICIES: 0123456789ab: no key in GATEWAY_API_KEYS has this id'],
+    [
+      { GATEWAY_API_KEY_POLICIES: '{"0123456789ab": {}}' },
+      'GATEWAY_API_KEY_POLICIES: 0123456789ab: no key in GATEWAY_API_KEYS has this id',
+    ],
   ])('refuses %j with one line naming the variable', (env, line) => {
     const message = errorOf(env as Record<string, string>);
     expect(message).toContain(line);
@@ -99,7 +115,10 @@ describe('resilience and security configuration', () => {
   });
 
   it('accepts a policy for a configured key by its id, and never echoes a value', () => {
-    const c = loadConfig({ GATEWAY_API_KEYS: GATEWAY_KEY, GATEWAY_API_KEY_POLICIES: JSON.stringify({ [keyIdOf(GATEWAY_KEY)]: { readOnly: true } }) });
+    const c = loadConfig({
+      GATEWAY_API_KEYS: GATEWAY_KEY,
+      GATEWAY_API_KEY_POLICIES: JSON.stringify({ [keyIdOf(GATEWAY_KEY)]: { readOnly: true } }),
+    });
     expect(c.keyPolicies.for(keyIdOf(GATEWAY_KEY)).readOnly).toBe(true);
     expect(errorOf({ TOKEN_ENCRYPTION_KEY: 'tiny-secret' })).not.toContain('tiny-secret');
   });

@@ -27,7 +27,10 @@ describe('GATEWAY_API_KEY_POLICIES', () => {
   const keys = { apiKeys: [GATEWAY_KEY, GATEWAY_KEY_2], defaultRequestsPerMinute: 0 };
 
   it('names keys by the first 12 hex digits of their SHA-256, so the policy holds no secret', () => {
-    const policies = parseKeyPolicies(JSON.stringify({ [keyIdOf(GATEWAY_KEY)]: { name: 'dashboard', readOnly: true, requestsPerMinute: 60 } }), keys);
+    const policies = parseKeyPolicies(
+      JSON.stringify({ [keyIdOf(GATEWAY_KEY)]: { name: 'dashboard', readOnly: true, requestsPerMinute: 60 } }),
+      keys,
+    );
     expect(keyIdOf(GATEWAY_KEY)).toMatch(/^[0-9a-f]{12}$/);
     expect(policies.for(keyIdOf(GATEWAY_KEY))).toMatchObject({ name: 'dashboard', readOnly: true, requestsPerMinute: 60 });
     expect(policies.for(keyIdOf(GATEWAY_KEY_2))).toMatchObject({ readOnly: false, requestsPerMinute: 0 });
@@ -78,7 +81,9 @@ describe('key scopes: what an operation touches', () => {
   });
 
   it('finds accounts, and projects inside input objects', () => {
-    const { scope } = scopeOf(`mutation { createRepository(input: { format: NPM, name: "n" }) { ok } deleteRecording(accountId: "42", callId: "c", recordingId: "r") { ok } }`);
+    const { scope } = scopeOf(
+      `mutation { createRepository(input: { format: NPM, name: "n" }) { ok } deleteRecording(accountId: "42", callId: "c", recordingId: "r") { ok } }`,
+    );
     expect([...scope.projects]).toEqual([CODEARTS]);
     expect([...scope.accounts]).toEqual(['42']);
   });
@@ -93,17 +98,24 @@ describe('key scopes: what an operation touches', () => {
   });
 
   it('a key limited to projects, accounts or root fields is refused anything else', () => {
-    const policies = parseKeyPolicies(JSON.stringify({ '*': { projects: [CODEARTS, RTS], accounts: ['9900000'], rootFields: ['pipeline', 'recordings', 'softwareDeployments'] } }), {
-      apiKeys: [],
-      defaultRequestsPerMinute: 0,
-    });
+    const policies = parseKeyPolicies(
+      JSON.stringify({
+        '*': { projects: [CODEARTS, RTS], accounts: ['9900000'], rootFields: ['pipeline', 'recordings', 'softwareDeployments'] },
+      }),
+      {
+        apiKeys: [],
+        defaultRequestsPerMinute: 0,
+      },
+    );
     const policy = policies.for('000000000000');
     const check = (query: string, variables?: Record<string, unknown>) => {
       const { kind, scope } = scopeOf(query, variables);
       return scopeViolation(policy, kind, scope);
     };
     expect(check(`{ pipeline(id: "x") { id } softwareDeployments { id } recordings { totalCount } }`)).toBeUndefined();
-    expect(check(`query($p: ID) { pipeline(projectId: $p, id: "x") { id } }`, { p: OTHER })).toBe(`This gateway key may not use project "${OTHER}"`);
+    expect(check(`query($p: ID) { pipeline(projectId: $p, id: "x") { id } }`, { p: OTHER })).toBe(
+      `This gateway key may not use project "${OTHER}"`,
+    );
     expect(check(`{ recordings(accountId: "123") { totalCount } }`)).toBe('This gateway key may not use account "123"');
     expect(check(`{ jobs { totalCount } }`)).toBe('This gateway key may not use the field jobs');
   });

@@ -20,7 +20,10 @@ describe('log redaction: secrets never reach a log line, wherever a careless cal
     ['a caller token in X-Auth-Token', { headers: { 'x-auth-token': CALLER_TOKEN_ALICE } }],
     ['a request object with headers', { req: { headers: { authorization: `Bearer ${GATEWAY_KEY}` } } }],
     ['a callback password in variables', { variables: { input: { password: CALLBACK_PASSWORD } } }],
-    ['a password field anywhere one or two levels down', { repository: { password: CALLBACK_PASSWORD }, account: { deploy: { password: CALLBACK_PASSWORD } } }],
+    [
+      'a password field anywhere one or two levels down',
+      { repository: { password: CALLBACK_PASSWORD }, account: { deploy: { password: CALLBACK_PASSWORD } } },
+    ],
     ['Maven deploy passwords in a list of repositories', { mavenRepositories: [{ username: 'deployer', password: CALLBACK_PASSWORD }] }],
     ['a token', { token: CALLER_TOKEN_ALICE, iam: { token: CALLER_TOKEN_ALICE } }],
   ])('%s', (_label, fields) => {

@@ -43,7 +43,9 @@ describe('operation limits: measuring an operation before it runs', () => {
   });
 
   it('counts aliases and root fields, a fragment spread twice counting twice', () => {
-    const m = measure(`query { a: gatewayInfo { version } b: gatewayInfo { version } ...R ...R } fragment R on Query { c: gatewayInfo { simulated } }`);
+    const m = measure(
+      `query { a: gatewayInfo { version } b: gatewayInfo { version } ...R ...R } fragment R on Query { c: gatewayInfo { simulated } }`,
+    );
     expect(m.rootFields).toBe(4);
     expect(m.aliases).toBe(4);
   });
@@ -87,7 +89,12 @@ describe('operation limits: refusals name the limit, its maximum and the value',
       error = e;
     }
     expect(error).toBeInstanceOf(OperationLimitError);
-    expect((error as OperationLimitError).extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'depth', max: 3, actual: 4 });
+    expect((error as OperationLimitError).extensions).toMatchObject({
+      code: 'OPERATION_LIMIT_EXCEEDED',
+      limit: 'depth',
+      max: 3,
+      actual: 4,
+    });
     expect((error as OperationLimitError).message).toBe('Operation refused: its depth is 4, more than the gateway allows (3)');
   });
 

@@ -98,7 +98,12 @@ describe('mapRecording', () => {
 describe('mapTranscript', () => {
   it('keeps the channel order and joins the text with newlines', () => {
     expect(
-      mapTranscript({ transcripts: [{ text: 'caller', confidence: 0.9 }, { text: 'app', confidence: 0.5, speaker: 1 }] }),
+      mapTranscript({
+        transcripts: [
+          { text: 'caller', confidence: 0.9 },
+          { text: 'app', confidence: 0.5, speaker: 1 },
+        ],
+      }),
     ).toEqual({
       segments: [
         { text: 'caller', confidence: 0.9, speaker: null },

@@ -132,7 +132,13 @@ export class ArtifactClient {
     return this.call({ method: 'GET', path: V5 + path`/repositories/${repoId}`, read: true }, c, signal);
   }
 
-  listRepositories(tenantId: string, projectId: string, q: RepositoryListQuery, c: HuaweiCredentials, signal?: AbortSignal): Promise<ArtifactAnswer> {
+  listRepositories(
+    tenantId: string,
+    projectId: string,
+    q: RepositoryListQuery,
+    c: HuaweiCredentials,
+    signal?: AbortSignal,
+  ): Promise<ArtifactAnswer> {
     return this.call(
       {
         method: 'GET',
@@ -156,7 +162,14 @@ export class ArtifactClient {
   }
 
   /** Repository details with its file count and used space; `region` is the id's prefix. */
-  repositoryStatistics(tenantId: string, projectId: string, repoId: string, region: string, c: HuaweiCredentials, signal?: AbortSignal): Promise<ArtifactAnswer> {
+  repositoryStatistics(
+    tenantId: string,
+    projectId: string,
+    repoId: string,
+    region: string,
+    c: HuaweiCredentials,
+    signal?: AbortSignal,
+  ): Promise<ArtifactAnswer> {
     return this.call(
       { method: 'GET', path: V5 + path`/${tenantId}/${projectId}/${repoId}/repositories`, query: { region }, read: true },
       c,
@@ -234,9 +247,18 @@ export class ArtifactClient {
     );
   }
 
-  followedArtifacts(q: { pageNo: number; pageSize: number; projectId?: string }, c: HuaweiCredentials, signal?: AbortSignal): Promise<ArtifactAnswer> {
+  followedArtifacts(
+    q: { pageNo: number; pageSize: number; projectId?: string },
+    c: HuaweiCredentials,
+    signal?: AbortSignal,
+  ): Promise<ArtifactAnswer> {
     return this.call(
-      { method: 'GET', path: `${V5}/attention/artifacts`, query: { page_no: q.pageNo, page_size: q.pageSize, project_id: q.projectId }, read: true },
+      {
+        method: 'GET',
+        path: `${V5}/attention/artifacts`,
+        query: { page_no: q.pageNo, page_size: q.pageSize, project_id: q.projectId },
+        read: true,
+      },
       c,
       signal,
     );
@@ -271,7 +293,12 @@ export class ArtifactClient {
     signal?: AbortSignal,
   ): Promise<ArtifactAnswer> {
     return this.call(
-      { method: 'GET', path: V5 + path`/${tenantId}/${projectId}/${repoId}/file-detail`, query: { path: q.path, format: q.format }, read: true },
+      {
+        method: 'GET',
+        path: V5 + path`/${tenantId}/${projectId}/${repoId}/file-detail`,
+        query: { path: q.path, format: q.format },
+        read: true,
+      },
       c,
       signal,
     );
@@ -357,7 +384,13 @@ export class ArtifactClient {
   }
 
   /** `attention`: "1" follows, "0" unfollows. */
-  setAttention(attention: '0' | '1', ids: readonly string[], format: string | undefined, c: HuaweiCredentials, signal?: AbortSignal): Promise<ArtifactAnswer> {
+  setAttention(
+    attention: '0' | '1',
+    ids: readonly string[],
+    format: string | undefined,
+    c: HuaweiCredentials,
+    signal?: AbortSignal,
+  ): Promise<ArtifactAnswer> {
     return this.call({ method: 'POST', path: `${V5}/attention`, json: { attention, ids, format }, read: false }, c, signal);
   }
 

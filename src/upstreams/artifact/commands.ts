@@ -1,16 +1,22 @@
-import type { ArtifactAnswer, ArtifactClient, DockerRepositoryBody, MavenRepositoryBody, MavenRepositoryEditBody, RepositoryBody, RepositoryEditBody, TrashItem } from './client';
+import type {
+  ArtifactAnswer,
+  ArtifactClient,
+  DockerRepositoryBody,
+  MavenRepositoryBody,
+  MavenRepositoryEditBody,
+  RepositoryBody,
+  RepositoryEditBody,
+  TrashItem,
+} from './client';
 import type { ArtifactCacheGroup, ArtifactLoaders } from './loaders';
 import { createdRepositoryRow, mapRepository, readMavenPair, resultMessage, type RepositoryModel } from './mapping';
 
 /** A creation, routed to the endpoint of its format. */
 export type CreateRepositoryRequest =
-  | { kind: 'maven'; body: MavenRepositoryBody }
-  | { kind: 'docker'; body: DockerRepositoryBody }
-  | { kind: 'other'; body: RepositoryBody };
+  { kind: 'maven'; body: MavenRepositoryBody } | { kind: 'docker'; body: DockerRepositoryBody } | { kind: 'other'; body: RepositoryBody };
 
 export type UpdateRepositoryRequest =
-  | { kind: 'maven'; tabId: string; body: MavenRepositoryEditBody }
-  | { kind: 'other'; body: RepositoryEditBody };
+  { kind: 'maven'; tabId: string; body: MavenRepositoryEditBody } | { kind: 'other'; body: RepositoryEditBody };
 
 /** Where the repository a mutation touched can be read afterwards. */
 export type RepositoryRef =
@@ -44,7 +50,12 @@ function mavenChange(answer: ArtifactAnswer): RepositoryChange {
   };
 }
 
-const REPOSITORY_CHANGE: readonly ArtifactCacheGroup[] = ['artifact-repository', 'artifact-repository-list', 'artifact-storage', 'artifact-files'];
+const REPOSITORY_CHANGE: readonly ArtifactCacheGroup[] = [
+  'artifact-repository',
+  'artifact-repository-list',
+  'artifact-storage',
+  'artifact-files',
+];
 
 /**
  * CodeArts Artifact mutations for one request. Each one, whatever its outcome (a failed or
@@ -100,7 +111,12 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
 
     async updateRepository(req: UpdateRepositoryRequest): Promise<RepositoryChange> {
       if (req.kind === 'maven') {
-        return mavenChange(await run(() => client.updateMavenRepository(req.tabId, req.body, c, signal()), ['artifact-repository', 'artifact-repository-list']));
+        return mavenChange(
+          await run(
+            () => client.updateMavenRepository(req.tabId, req.body, c, signal()),
+            ['artifact-repository', 'artifact-repository-list'],
+          ),
+        );
       }
       const answer = await run(() => client.updateRepositories(req.body, c, signal()), ['artifact-repository', 'artifact-repository-list']);
       const first = req.body.repository_ids[0];
@@ -134,7 +150,9 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
     },
 
     async associateProject(projectId: string, tabIds: readonly string[]): Promise<Acknowledgement> {
-      return ack(await run(() => client.associateProject(projectId, tabIds, c, signal()), ['artifact-repository', 'artifact-repository-list']));
+      return ack(
+        await run(() => client.associateProject(projectId, tabIds, c, signal()), ['artifact-repository', 'artifact-repository-list']),
+      );
     },
 
     /** Nothing of the answer is kept or passed on: it may carry the new password. */

@@ -1,5 +1,14 @@
 import DataLoader from 'dataloader';
-import type { ArtifactFile, AuditLog, FollowedArtifact, MavenRepository, RepositoryStorage, StorageSnapshot, StorageUsage, Artifact } from '../../generated/graphql';
+import type {
+  ArtifactFile,
+  AuditLog,
+  FollowedArtifact,
+  MavenRepository,
+  RepositoryStorage,
+  StorageSnapshot,
+  StorageUsage,
+  Artifact,
+} from '../../generated/graphql';
 import type { HuaweiCredentials } from '../../auth/huawei-auth';
 import type { ResultCache } from '../../cache/result-cache';
 import type { Metrics } from '../../observability/metrics';
@@ -51,7 +60,8 @@ export interface ArtifactLoaderDeps {
  * Audit logs and Maven accounts are never in the shared cache (the first must be fresh, the
  * second holds passwords).
  */
-export type ArtifactCacheGroup = 'artifact-repository' | 'artifact-repository-list' | 'artifact-storage' | 'artifact-files' | 'artifact-follow';
+export type ArtifactCacheGroup =
+  'artifact-repository' | 'artifact-repository-list' | 'artifact-storage' | 'artifact-files' | 'artifact-follow';
 
 /** One upstream page after mapping: its rows with absolute positions, those left out, and counts. */
 export interface Page<T> extends MappedRows<T> {
@@ -177,7 +187,11 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
    * hits, in-flight reads of concurrent requests shared, misses loaded CONCURRENCY at a time), or
    * straight to the upstream for a group of `null` (never shared).
    */
-  function loader<K, V>(name: string, group: ArtifactCacheGroup | null, load: (key: K, signal?: AbortSignal) => Promise<V>): KeyedLoader<K, V> {
+  function loader<K, V>(
+    name: string,
+    group: ArtifactCacheGroup | null,
+    load: (key: K, signal?: AbortSignal) => Promise<V>,
+  ): KeyedLoader<K, V> {
     // Keyed by the key's canonical text, computed once per load; the key itself is kept for the upstream call.
     const keyOf = new Map<string, K>();
     const dl = new DataLoader<string, V, string>(
@@ -236,10 +250,14 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
     return { total: page.total, count: page.items.length, ...mapped };
   });
 
-  const projectRepositories = loader<string, MappedRows<RepositoryModel>>('projectRepositories', 'artifact-repository-list', async (projectId, sig) => {
-    const { result } = await client.projectRepositories(projectId, credentials, sig);
-    return mapEach(Array.isArray(result) ? result : [], 0, (row) => mapRepository(row, zone));
-  });
+  const projectRepositories = loader<string, MappedRows<RepositoryModel>>(
+    'projectRepositories',
+    'artifact-repository-list',
+    async (projectId, sig) => {
+      const { result } = await client.projectRepositories(projectId, credentials, sig);
+      return mapEach(Array.isArray(result) ? result : [], 0, (row) => mapRepository(row, zone));
+    },
+  );
 
   // Never in the shared cache: rows may carry deploy passwords.
   const mavenRepositories = loader<MavenInfoKey, MappedRows<MavenRepository>>('mavenRepositories', null, async (k, sig) => {
@@ -259,57 +277,87 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
 
   const fileTree = loader<FileKey & { inRecycleBin?: boolean }, FileTreeModel | null>('fileTree', 'artifact-files', (k, sig) =>
     orNullOn404(async () => {
-      const { result } = await client.fileTree(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, inRecycleBin: k.inRecycleBin }, credentials, sig);
+      const { result } = await client.fileTree(
+        deps.tenantId,
+        k.projectId,
+        k.repositoryId,
+        { path: k.path, inRecycleBin: k.inRecycleBin },
+        credentials,
+        sig,
+      );
       return result === null ? null : failOn(mapFileTree(result, zone));
     }),
   );
 
   const fileDetail = loader<FileKey & { format: string }, ArtifactFile | null>('fileDetail', 'artifact-files', (k, sig) =>
     orNullOn404(async () => {
-      const { result } = await client.fileDetail(deps.tenantId, k.projectId, k.repositoryId, { path: k.path, format: k.format }, credentials, sig);
+      const { result } = await client.fileDetail(
+        deps.tenantId,
+        k.projectId,
+        k.repositoryId,
+        { path: k.path, format: k.format },
+        credentials,
+        sig,
+      );
       return result === null ? null : failOn(mapArtifactFile(result, zone));
     }),
   );
 
-  const storageUsage = loader<{ formatList?: string[]; inProject?: boolean }, StorageUsage>('storageUsage', 'artifact-storage', async (k, sig) => {
-    const { result } = await client.storageUsage(k, credentials, sig);
-    return failOn(mapStorageUsage(result));
-  });
-
-  const storageTrend = loader<{ projectId: string; repo?: string; startTime?: string; endTime?: string }, MappedRows<StorageSnapshot> | null>(
-    'storageTrend',
+  const storageUsage = loader<{ formatList?: string[]; inProject?: boolean }, StorageUsage>(
+    'storageUsage',
     'artifact-storage',
-    ({ projectId, ...q }, sig) =>
-      orNullOn404(async () => {
-        const { result } = await client.storageTrend(deps.tenantId, projectId, q, credentials, sig);
-        return mapEach(Array.isArray(result) ? result : [], 0, mapStorageSnapshot);
-      }),
+    async (k, sig) => {
+      const { result } = await client.storageUsage(k, credentials, sig);
+      return failOn(mapStorageUsage(result));
+    },
   );
 
-  const auditPage = loader<{ projectId: string; module: string; repositoryId: string; pageNo: number; pageSize: number }, Page<AuditLog> | null>(
-    'auditPage',
-    null,
-    (k, sig) =>
-      orNullOn404(async () => {
-        const { result } = await client.auditLogs(
-          deps.tenantId,
-          k.projectId,
-          k.module,
-          k.repositoryId,
-          { pageNum: k.pageNo, pageSize: k.pageSize },
-          credentials,
-          sig,
-        );
-        const page = failOn(readAuditPage(result));
-        return { total: page.total, count: page.items.length, ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapAuditLog(row, zone)) };
-      }),
+  const storageTrend = loader<
+    { projectId: string; repo?: string; startTime?: string; endTime?: string },
+    MappedRows<StorageSnapshot> | null
+  >('storageTrend', 'artifact-storage', ({ projectId, ...q }, sig) =>
+    orNullOn404(async () => {
+      const { result } = await client.storageTrend(deps.tenantId, projectId, q, credentials, sig);
+      return mapEach(Array.isArray(result) ? result : [], 0, mapStorageSnapshot);
+    }),
   );
 
-  const followedPage = loader<{ projectId?: string; pageNo: number; pageSize: number }, Page<FollowedArtifact>>('followedPage', 'artifact-follow', async (k, sig) => {
-    const { result } = await client.followedArtifacts(k, credentials, sig);
-    const page = failOn(readFollowedPage(result));
-    return { total: page.total, count: page.items.length, ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapFollowedArtifact(row, zone)) };
-  });
+  const auditPage = loader<
+    { projectId: string; module: string; repositoryId: string; pageNo: number; pageSize: number },
+    Page<AuditLog> | null
+  >('auditPage', null, (k, sig) =>
+    orNullOn404(async () => {
+      const { result } = await client.auditLogs(
+        deps.tenantId,
+        k.projectId,
+        k.module,
+        k.repositoryId,
+        { pageNum: k.pageNo, pageSize: k.pageSize },
+        credentials,
+        sig,
+      );
+      const page = failOn(readAuditPage(result));
+      return {
+        total: page.total,
+        count: page.items.length,
+        ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapAuditLog(row, zone)),
+      };
+    }),
+  );
+
+  const followedPage = loader<{ projectId?: string; pageNo: number; pageSize: number }, Page<FollowedArtifact>>(
+    'followedPage',
+    'artifact-follow',
+    async (k, sig) => {
+      const { result } = await client.followedArtifacts(k, credentials, sig);
+      const page = failOn(readFollowedPage(result));
+      return {
+        total: page.total,
+        count: page.items.length,
+        ...mapEach(page.items, (k.pageNo - 1) * k.pageSize, (row) => mapFollowedArtifact(row, zone)),
+      };
+    },
+  );
 
   return {
     tenantId: deps.tenantId,
@@ -340,4 +388,3 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
 }
 
 export type ArtifactLoaders = ReturnType<typeof createArtifactLoaders>;
-

@@ -127,7 +127,10 @@ function rowId(row: unknown): string | null {
 
 function unreadable(what: string, error: z.ZodError): UpstreamBadResponseError {
   const issue = error.issues[0];
-  return new UpstreamBadResponseError('artifact', `unreadable ${what} at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  return new UpstreamBadResponseError(
+    'artifact',
+    `unreadable ${what} at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+  );
 }
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String).nullish();
@@ -336,9 +339,7 @@ const TreeNodeRow = z.object({
 });
 
 export function mapFileTree(result: unknown, zone: string): FileTreeModel | UpstreamBadResponseError {
-  const parsed = z
-    .object({ uri: text, total: count, uploadAccess: flag, children: z.array(z.unknown()).nullish() })
-    .safeParse(result);
+  const parsed = z.object({ uri: text, total: count, uploadAccess: flag, children: z.array(z.unknown()).nullish() }).safeParse(result);
   if (!parsed.success) return unreadable('file tree', parsed.error);
   const r = parsed.data;
   const children = mapRows(r.children ?? [], 0, (row): FileTreeNode | Error => {
@@ -395,7 +396,12 @@ export function mapArtifactFile(result: unknown, zone: string): ArtifactFile | U
     downloadUri: r.downloadUri ?? null,
     downloadCount: r.downloadInfo?.downloadCount ?? null,
     checksums: r.checksums
-      ? { md5: r.checksums.md5 ?? null, sha1: r.checksums.sha1 ?? null, sha256: r.checksums.sha256 ?? null, sha512: r.checksums.sha512 ?? null }
+      ? {
+          md5: r.checksums.md5 ?? null,
+          sha1: r.checksums.sha1 ?? null,
+          sha256: r.checksums.sha256 ?? null,
+          sha512: r.checksums.sha512 ?? null,
+        }
       : null,
     followed: r.attention === null || r.attention === undefined ? null : r.attention === '1' || r.attention === 'true',
   };
@@ -413,7 +419,10 @@ export function mapStorageUsage(result: unknown): StorageUsage | UpstreamBadResp
 const SnapshotRow = z.object({
   summaryDate: z.string().min(1, { message: 'a snapshot needs its date (`summaryDate`)' }),
   filesCount: count,
-  usedSpaceLength: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number).nullish(),
+  usedSpaceLength: z
+    .union([z.number(), z.string().regex(/^\d+$/)])
+    .transform(Number)
+    .nullish(),
   usedSpace: text,
 });
 
@@ -512,7 +521,9 @@ export function readFollowedPage(result: unknown): { total: number; items: unkno
 /** `{release, snapshot}` of Maven creation and tab edits. */
 export function readMavenPair(result: unknown): { release: string | null; snapshot: string | null } {
   const parsed = z.object({ release: text, snapshot: text }).safeParse(result);
-  return parsed.success ? { release: parsed.data.release ?? null, snapshot: parsed.data.snapshot ?? null } : { release: null, snapshot: null };
+  return parsed.success
+    ? { release: parsed.data.release ?? null, snapshot: parsed.data.snapshot ?? null }
+    : { release: null, snapshot: null };
 }
 
 /** The repository row in a non-Maven creation answer (`{artifactory: {...}}`), if any. */

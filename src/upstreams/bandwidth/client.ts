@@ -156,7 +156,13 @@ export class BandwidthClient {
 
   /** `DELETE .../recordings/{recordingId}/media`: 204. */
   async deleteRecordingMedia(key: RecordingKey, credentials: BandwidthCredentials, signal?: AbortSignal): Promise<void> {
-    await this.http.request({ method: 'DELETE', path: recordingPath(key) + '/media', read: false, auth: credentials.authenticator, signal });
+    await this.http.request({
+      method: 'DELETE',
+      path: recordingPath(key) + '/media',
+      read: false,
+      auth: credentials.authenticator,
+      signal,
+    });
   }
 
   /** `DELETE .../recordings/{recordingId}/transcription`: 204. */

@@ -129,8 +129,11 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const recording = new DataLoader<RecordingKey, RecordingModel | null, string>(
     async (keys) => {
       deps.metrics.observeBatch('bandwidth.recording', keys.length);
-      const raw = await throughCache(scopes.recordings, keys, (k) => 'rec/' + recordingId(k), (k, fetchSignal) =>
-        deps.client.getRecording(k, credentials, fetchSignal),
+      const raw = await throughCache(
+        scopes.recordings,
+        keys,
+        (k) => 'rec/' + recordingId(k),
+        (k, fetchSignal) => deps.client.getRecording(k, credentials, fetchSignal),
       );
       return raw.map((body, i) => (body instanceof Error || body === null ? body : mapRecording(body, keys[i]!.accountId, deps.timezone)));
     },
@@ -148,8 +151,11 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const callRecordings = new DataLoader<CallKey, Array<RecordingModel | Error>, string>(
     async (keys) => {
       deps.metrics.observeBatch('bandwidth.callRecordings', keys.length);
-      const raw = await throughCache(scopes.recordings, keys, (k) => `call/${k.accountId}/${k.callId}`, (k, fetchSignal) =>
-        deps.client.listCallRecordings(k.accountId, k.callId, credentials, fetchSignal),
+      const raw = await throughCache(
+        scopes.recordings,
+        keys,
+        (k) => `call/${k.accountId}/${k.callId}`,
+        (k, fetchSignal) => deps.client.listCallRecordings(k.accountId, k.callId, credentials, fetchSignal),
       );
       return raw.map((body, i) => {
         if (body instanceof Error) return body;
@@ -164,8 +170,11 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
   const accountRecordings = new DataLoader<AccountListKey, RecordingList, string>(
     async (keys) => {
       deps.metrics.observeBatch('bandwidth.accountRecordings', keys.length);
-      const raw = await throughCache(scopes.recordings, keys, (k) => 'list/' + listId(k), (k, fetchSignal) =>
-        deps.client.listAccountRecordings(k.accountId, k.filter, credentials, fetchSignal),
+      const raw = await throughCache(
+        scopes.recordings,
+        keys,
+        (k) => 'list/' + listId(k),
+        (k, fetchSignal) => deps.client.listAccountRecordings(k.accountId, k.filter, credentials, fetchSignal),
       );
       return raw.map((body, i): RecordingList | Error => {
         if (body instanceof Error) return body;

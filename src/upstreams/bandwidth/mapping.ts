@@ -34,9 +34,7 @@ export interface RecordingModel {
 }
 
 const text = z.union([z.string(), z.number()]).transform(String).nullish();
-const count = z
-  .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
-  .nullish();
+const count = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).nullish();
 
 /** `CallRecordingMetadata`, as far as the gateway relies on it. */
 const RecordingRow = z.object({

@@ -39,7 +39,15 @@ export interface JobWindow extends PositionedRows<Job, number> {
 
 /** Filters in a fixed order, so equal queries share one loader and cache key. */
 function queryKey(query: ComestriJobQuery): string {
-  return JSON.stringify([query.id, query.requestId, query.createdBy, query.createdFrom, query.createdTo, query.updatedFrom, query.updatedTo]);
+  return JSON.stringify([
+    query.id,
+    query.requestId,
+    query.createdBy,
+    query.createdFrom,
+    query.createdTo,
+    query.updatedFrom,
+    query.updatedTo,
+  ]);
 }
 
 /**

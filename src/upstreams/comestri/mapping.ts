@@ -4,12 +4,25 @@ import { UpstreamBadResponseError } from '../../errors';
 import { toUtcIso } from '../../time';
 
 const STATUSES: readonly JobStatus[] = [
-  'REQUEST_RECEIVED', 'FAIL_TO_RECEIVE', 'READY_TO_PROCESS', 'PROCESSING', 'FAIL_TO_PROCESS', 'CANCELED', 'COMPLETE',
+  'REQUEST_RECEIVED',
+  'FAIL_TO_RECEIVE',
+  'READY_TO_PROCESS',
+  'PROCESSING',
+  'FAIL_TO_PROCESS',
+  'CANCELED',
+  'COMPLETE',
 ];
 const RESULTS: readonly JobResult[] = ['SUCCESS', 'FAILURE', 'PENDING'];
 
 /** A number that may arrive as a numeric string. */
-const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 const text = z.union([z.string(), z.number()]).transform(String).nullish();
 
 /** One entry of the jobs answer, as far as the gateway relies on it. */
@@ -62,7 +75,10 @@ export interface JobPage {
 
 /** `request_received` → REQUEST_RECEIVED; anything the contract does not know → UNKNOWN. */
 export function jobStatusOf(value: string | null | undefined): JobStatus {
-  const key = value?.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  const key = value
+    ?.trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
   return STATUSES.find((s) => s === key) ?? 'UNKNOWN';
 }
 
@@ -111,7 +127,8 @@ export function mapJob(body: unknown, zone: string): Job | UpstreamBadResponseEr
 /** The marker of an entry `mapJob` could not read, with the entry's id if it has a usable one. */
 function unreadableJob(body: unknown, error: UpstreamBadResponseError): UnreadableJob {
   const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
-  const readableId = (typeof id === 'number' && Number.isInteger(id)) || (typeof id === 'string' && id.trim() !== '') ? String(id).trim() : undefined;
+  const readableId =
+    (typeof id === 'number' && Number.isInteger(id)) || (typeof id === 'string' && id.trim() !== '') ? String(id).trim() : undefined;
   return readableId === undefined ? { unreadable: error.detail } : { unreadable: error.detail, id: readableId };
 }
 

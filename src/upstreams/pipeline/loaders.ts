@@ -83,12 +83,12 @@ export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: Hua
         byProject.set(projectId, ids);
       }
       const results = new Map<string, Map<string, LatestRun | Error>>();
-      await Promise.all(
-        [...byProject].map(async ([projectId, ids]) => results.set(projectId, await loadProject(projectId, ids))),
-      );
+      await Promise.all([...byProject].map(async ([projectId, ids]) => results.set(projectId, await loadProject(projectId, ids))));
       return keys.map(({ projectId, pipelineId }) => {
         const answers = results.get(projectId);
-        return answers?.has(pipelineId) ? (answers.get(pipelineId) as LatestRun | Error) : new Error(`pipeline ${pipelineId} was not loaded`);
+        return answers?.has(pipelineId)
+          ? (answers.get(pipelineId) as LatestRun | Error)
+          : new Error(`pipeline ${pipelineId} was not loaded`);
       });
     },
     { cacheKeyFn: (k) => `${k.projectId}/${k.pipelineId}`, maxBatchSize: Number.POSITIVE_INFINITY },

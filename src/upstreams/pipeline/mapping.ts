@@ -5,8 +5,20 @@ import { toUtcIso } from '../../time';
 
 const RUN_STATUSES: readonly PipelineRunStatus[] = ['COMPLETED', 'RUNNING', 'FAILED', 'CANCELED', 'PAUSED', 'SUSPEND', 'IGNORED'];
 const STAGE_STATUSES: readonly PipelineStageStatus[] = [
-  'INIT', 'QUEUED', 'RUNNING', 'CANCELED', 'COMPLETED', 'FAILED', 'SKIPPED', 'IGNORED', 'PAUSED', 'SUSPEND',
-  'ASYNC_RUNNING', 'ASYNC_FAILED', 'UNSELECTED', 'REDISPATCH',
+  'INIT',
+  'QUEUED',
+  'RUNNING',
+  'CANCELED',
+  'COMPLETED',
+  'FAILED',
+  'SKIPPED',
+  'IGNORED',
+  'PAUSED',
+  'SUSPEND',
+  'ASYNC_RUNNING',
+  'ASYNC_FAILED',
+  'UNSELECTED',
+  'REDISPATCH',
 ];
 
 const text = z.union([z.string(), z.number()]).transform(String).nullish();
@@ -92,7 +104,8 @@ export function pipelineIdOf(body: unknown): string | undefined {
  */
 export function mapPipelineRun(body: unknown, zone: string): PipelineRun | UpstreamBadResponseError {
   const parsed = LatestRunBody.safeParse(body);
-  if (!parsed.success) return new UpstreamBadResponseError('pipeline', `unreadable pipeline run at ${parsed.error.issues[0]?.path.join('.') ?? '?'}`);
+  if (!parsed.success)
+    return new UpstreamBadResponseError('pipeline', `unreadable pipeline run at ${parsed.error.issues[0]?.path.join('.') ?? '?'}`);
   const r = parsed.data;
   const startTime = toUtcIso(r.start_time, zone);
   const endTime = toUtcIso(r.end_time, zone);
@@ -107,8 +120,7 @@ export function mapPipelineRun(body: unknown, zone: string): PipelineRun | Upstr
     executorName: r.executor_name ?? null,
     startTime,
     endTime,
-    durationSeconds:
-      startTime && endTime && status !== 'RUNNING' ? (Date.parse(endTime) - Date.parse(startTime)) / 1000 : null,
+    durationSeconds: startTime && endTime && status !== 'RUNNING' ? (Date.parse(endTime) - Date.parse(startTime)) / 1000 : null,
     stages: (r.stage_status_list ?? [])
       .map((s, i) => ({
         name: s.name ?? `stage ${i}`,
