@@ -2,6 +2,7 @@ import type { GatewayConfig, UpstreamName } from './config';
 import type { Cache } from './cache/cache';
 import type { ResultCache } from './cache/result-cache';
 import type { HuaweiAuth } from './auth/huawei-auth';
+import type { Authenticator } from './auth/authenticate';
 import type { Principal } from './auth/principal';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -41,6 +42,8 @@ export interface GatewayServices {
   clients: Partial<Record<UpstreamName, UpstreamClient>>;
   apis: UpstreamApis;
   huaweiAuth: HuaweiAuth;
+  /** Checks every request's credential and rate, whatever the transport. */
+  authenticator: Authenticator;
   /** OpenTelemetry spans; absent when tracing is off. */
   tracing?: GatewayTracing | null;
 }

@@ -13,6 +13,7 @@ import { MemoryCache } from './cache/memory-cache';
 import { RedisCache } from './cache/redis-cache';
 import { ResultCache } from './cache/result-cache';
 import { GatewayKeys } from './auth/gateway-keys';
+import { Authenticator } from './auth/authenticate';
 import { HuaweiAuth } from './auth/huawei-auth';
 import { IamTokenProvider } from './auth/iam-token-provider';
 import { identityHash } from './auth/principal';
@@ -190,6 +191,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     clients,
     apis: createApis(clients),
     huaweiAuth: createHuaweiAuth(config, clients, cache, logger, metrics),
+    authenticator: new Authenticator(new GatewayKeys(config.apiKeys), config.keyPolicies),
     tracing,
   };
 
@@ -215,7 +217,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       ApolloServerPluginCacheControlDisabled(),
       operationLimitsPlugin(config.operationLimits, metrics),
       keyScopesPlugin(config.keyPolicies, scopeDefaultsOf(config), metrics),
-      auditPlugin({ logger, policies: config.keyPolicies }),
+      auditPlugin({ logger }),
       metricsPlugin(metrics),
       leftOutRowsPlugin(),
       ...(tracing ? [tracingPlugin()] : []),
@@ -232,7 +234,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   await apollo.start();
 
   const routes: RouteHandler[] = [createIdeAssetRoute(), createMediaRoute(services)];
-  const http = new GatewayHttpServer({ services, apollo, keys: new GatewayKeys(config.apiKeys), routes });
+  const http = new GatewayHttpServer({ services, apollo, routes });
 
   let closed = false;
   return {

@@ -5,11 +5,9 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from './context';
 import { OperationContext } from './context';
 import { Cancellation } from './runtime/cancellation';
-import type { GatewayKeys } from './auth/gateway-keys';
 import type { Principal } from './auth/principal';
 import { UPSTREAM_NAMES } from './config';
 import { renderIdePage } from './ide/page';
-import { KeyRateLimiter } from './auth/key-policy';
 import { applyCors } from './http/cors';
 import { endCompressed } from './http/compression';
 import { runInRequestScope, setScopeRequestId } from './observability/request-scope';
@@ -26,7 +24,6 @@ export interface HttpRequestContext {
 export interface HttpServerOptions {
   services: GatewayServices;
   apollo: ApolloServer<GatewayContext>;
-  keys: GatewayKeys;
   /** Extra routes tried before the 404 (media streaming). */
   routes?: RouteHandler[];
   /** Largest accepted request body (bytes). Default 1 MiB. */
@@ -48,7 +45,6 @@ export class GatewayHttpServer {
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
   private readonly sockets = new Set<Socket>();
-  private readonly rateLimiter = new KeyRateLimiter();
 
   constructor(private readonly options: HttpServerOptions) {
     this.server = http.createServer((req, res) => void runInRequestScope(() => this.handle(req, res)));
@@ -136,11 +132,11 @@ export class GatewayHttpServer {
   }
 
   private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, started: number): Promise<void> {
-    const { services, apollo, keys } = this.options;
+    const { services } = this.options;
     const method = req.method ?? 'GET';
     if (method === 'GET' && prefersHtml(req)) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
-      res.end(renderIdePage({ authRequired: keys.enabled }));
+      res.end(renderIdePage({ authRequired: services.authenticator.required }));
       return;
     }
     if (method !== 'GET' && method !== 'POST') {
@@ -148,27 +144,17 @@ export class GatewayHttpServer {
       sendGraphQLError(res, 405, 'Only GET and POST are supported on /graphql', 'BAD_REQUEST');
       return;
     }
-    const key = keys.check(req.headers.authorization);
-    if (!key.ok) {
-      res.setHeader('www-authenticate', 'Bearer realm="gateway"');
-      sendGraphQLError(res, 401, key.reason, 'UNAUTHENTICATED');
-      return;
-    }
-    if (key.keyId !== null) {
-      const rate = this.rateLimiter.take(key.keyId, services.config.keyPolicies.for(key.keyId).requestsPerMinute);
-      if (!rate.ok) {
+    const auth = await services.authenticator.authenticate(req.headers.authorization);
+    if (!auth.ok) {
+      if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer realm="gateway"');
+      if (auth.retryAfterSeconds !== undefined) {
         services.metrics.operationsRefused.inc({ reason: 'rate' });
-        res.setHeader('retry-after', String(rate.retryAfterSeconds));
-        sendJson(res, 429, {
-          errors: [
-            {
-              message: 'This gateway key sent too many requests',
-              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: rate.retryAfterSeconds },
-            },
-          ],
-        });
-        return;
+        res.setHeader('retry-after', String(auth.retryAfterSeconds));
       }
+      const extensions =
+        auth.retryAfterSeconds === undefined ? { code: auth.code } : { code: auth.code, retryAfterSeconds: auth.retryAfterSeconds };
+      sendJson(res, auth.status, { errors: [{ message: auth.message, extensions }] });
+      return;
     }
 
     let body: unknown = undefined;
@@ -200,7 +186,8 @@ export class GatewayHttpServer {
 
     const callerToken =
       typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
-    const principal: Principal = { requestId, gatewayKeyId: key.keyId, callerToken };
+    const gatewayKeyId = auth.caller.kind === 'key' ? auth.caller.keyId : null;
+    const principal: Principal = { requestId, gatewayKeyId, callerToken, caller: auth.caller, policy: auth.policy };
     // One cancellation per operation: when the client goes away or at the operation's deadline
     // (upstream calls still running then are cancelled: UPSTREAM_TIMEOUT). Its AbortSignal is
     // made only if an upstream call needs it. A plain timer, cleared as soon as the operation

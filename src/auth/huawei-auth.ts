@@ -34,7 +34,8 @@ export class HuaweiAuth {
     }
   }
 
-  for(principal: Principal): HuaweiCredentials {
+  /** The upstream identity depends only on the caller's own token (or its absence), never on who the caller is. */
+  for(principal: Pick<Principal, 'callerToken'>): HuaweiCredentials {
     if (principal.callerToken) {
       const token = principal.callerToken;
       return {

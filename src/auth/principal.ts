@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
+import type { Caller } from './authenticate';
+import type { KeyPolicy } from './key-policy';
 
 /**
- * Who is asking, as far as the gateway is concerned. Built once per HTTP request in
- * `server.ts` after the gateway key check.
+ * Who is asking, as far as the gateway is concerned. Built once per request, after the
+ * `Authenticator` (src/auth/authenticate.ts) has checked its credential.
  */
 export interface Principal {
   /** Request id (from X-Request-Id or generated), on every log line. */
   requestId: string;
-  /** Short, non-reversible id of the gateway key used (audit logs); null when keys are off. */
+  /** Short, non-reversible id of the gateway key used (audit logs, media links); null when none was. */
   gatewayKeyId: string | null;
+  /** Who is calling, as the authenticator established it. */
+  caller: Caller;
+  /** What the caller may do: read-only, projects, accounts, root fields, rate. */
+  policy: KeyPolicy;
   /** The caller's own Huawei token (X-Auth-Token), used in place of the gateway's. */
   callerToken: string | undefined;
 }

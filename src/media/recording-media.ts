@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { GatewayKeys } from '../auth/gateway-keys';
+import type { KeyPolicy } from '../auth/key-policy';
 import { requireApi, type GatewayServices } from '../context';
 import {
   UpstreamError,
@@ -42,26 +42,28 @@ const RANGE = /^bytes=\s*(\d*-\d*)(\s*,\s*\d*-\d*)*\s*$/;
  * contract's codes in a GraphQL-shaped body (`{"errors": [{"message", "extensions"}]}`).
  */
 export function createMediaRoute(services: GatewayServices, options: MediaRouteOptions = {}): RouteHandler {
-  const keys = new GatewayKeys(services.config.apiKeys);
+  const { authenticator } = services;
   const signer = options.signer ?? mediaLinkSignerFor(services.config.apiKeys);
 
   /** A header, when sent, decides; otherwise the link's signature (browsers' `<audio src>`). */
-  function authorize(
+  async function authorize(
     req: IncomingMessage,
     url: URL,
     key: RecordingKey,
-  ): { ok: true; keyId: string | null } | { ok: false; reason: string } {
-    if (!keys.enabled) return { ok: true, keyId: null };
-    if (req.headers.authorization !== undefined) return keys.check(req.headers.authorization);
-    return signer.verify(mediaPath(key), url.searchParams);
+  ): Promise<{ ok: true; policy: KeyPolicy } | { ok: false; reason: string }> {
+    if (!authenticator.required || req.headers.authorization !== undefined) {
+      const auth = await authenticator.identify(req.headers.authorization);
+      return auth.ok ? { ok: true, policy: auth.policy } : { ok: false, reason: auth.message };
+    }
+    const link = signer.verify(mediaPath(key), url.searchParams);
+    return link.ok ? { ok: true, policy: services.config.keyPolicies.for(link.keyId) } : link;
   }
 
   /**
    * The key's policy (GATEWAY_API_KEY_POLICIES) applies here as in GraphQL: its Bandwidth
    * accounts, and its root fields (media is part of reading recordings).
    */
-  function forbidden(keyId: string | null, accountId: string): string | null {
-    const policy = services.config.keyPolicies.for(keyId);
+  function forbidden(policy: KeyPolicy, accountId: string): string | null {
     if (policy.accounts && !policy.accounts.has(accountId)) return `This gateway key may not use Bandwidth account ${accountId}`;
     if (policy.rootFields && !RECORDING_READERS.some((field) => policy.rootFields?.has(field))) {
       return 'This gateway key may not read recordings';
@@ -90,7 +92,7 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
       return true;
     }
 
-    const access = authorize(req, ctx.url, key);
+    const access = await authorize(req, ctx.url, key);
     if (!access.ok) {
       res.setHeader('www-authenticate', 'Bearer realm="gateway"');
       sendError(res, 401, 'UNAUTHENTICATED', access.reason);
@@ -104,7 +106,7 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
         return true;
       }
     }
-    const refusal = forbidden(access.keyId, key.accountId);
+    const refusal = forbidden(access.policy, key.accountId);
     if (refusal) {
       sendError(res, 403, 'FORBIDDEN', refusal);
       return true;

@@ -1,7 +1,6 @@
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
-import type { KeyPolicies } from '../auth/key-policy';
 import type { Logger } from './logger';
 
 /** One audit line: who changed what, and how it ended. Never argument values (they may be secrets). */
@@ -28,7 +27,7 @@ export interface AuditRecord {
  * that keeps `info` even when LOG_LEVEL is quieter, so audit lines are never filtered away
  * (only LOG_LEVEL=silent stops them).
  */
-export function auditPlugin(options: { logger: Logger; policies?: KeyPolicies }): ApolloServerPlugin<GatewayContext> {
+export function auditPlugin(options: { logger: Logger }): ApolloServerPlugin<GatewayContext> {
   const audit = options.logger.level === 'silent' ? options.logger : options.logger.child({ log: 'audit' }, { level: 'info' });
   return {
     async requestDidStart({ contextValue }) {
@@ -48,7 +47,7 @@ export function auditPlugin(options: { logger: Logger; policies?: KeyPolicies })
           const record: AuditRecord = {
             audit: 'mutation',
             keyId: principal.gatewayKeyId,
-            keyName: options.policies?.for(principal.gatewayKeyId).name,
+            keyName: principal.policy.name,
             requestId: principal.requestId,
             operationName: operationName ?? null,
             fields: rootFields(operation),

@@ -163,7 +163,7 @@ export function keyScopesPlugin(policies: KeyPolicies, defaults: ScopeDefaults, 
       return {
         async didResolveOperation({ contextValue, document, operation, request, schema }) {
           if (!operation) return;
-          const policy = policies.for(contextValue.principal.gatewayKeyId);
+          const policy = contextValue.principal.policy;
           const scope = operationScope(schema, document, operation, request.variables, defaults);
           const reason = scopeViolation(policy, operation.operation, scope);
           if (reason) {

@@ -85,7 +85,7 @@ describe('result cache over real HTTP: coalescing across requests, stale-while-r
       await new Promise((r) => setTimeout(r, 10));
     expect(sims.pipeline.callCount()).toBe(1); // the refresh is at the upstream, not answered yet
     const { results, huaweiAuth } = gw.gateway.services;
-    const identity = huaweiAuth.for({ requestId: 't', gatewayKeyId: null, callerToken: undefined }).identity;
+    const identity = huaweiAuth.for({ callerToken: undefined }).identity;
     await results.invalidate({ namespace: 'pipeline-status', identity });
     sims.pipeline.setRun(project, id, { ...SEED_PIPELINE_RUN, pipeline_id: id, run_number: 99, status: 'PAUSED', end_time: null });
     sims.pipeline.resetCalls().setLatency(0);

@@ -106,7 +106,7 @@ describe('Redis Cluster: 3 gateways share one IAM token and one result cache, an
     const ids = pipelineIds(20, 'cluster-failover');
     // Warm the entries, then find the master of their hash slot (every key of a scope shares one slot).
     expect((await gateways[0]!.query(DASHBOARD, { ids })).body.errors).toBeUndefined();
-    const identity = gateways[0]!.gateway.services.huaweiAuth.for({ requestId: 't', gatewayKeyId: null, callerToken: undefined }).identity;
+    const identity = gateways[0]!.gateway.services.huaweiAuth.for({ callerToken: undefined }).identity;
     const victim = await cluster.masterOf(cacheKey(prefix, 'pipeline-status', identity, 'version'));
     await cluster.waitReplicaInSync(victim);
 
