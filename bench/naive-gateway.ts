@@ -131,8 +131,8 @@ export async function startNaiveGateway(options: NaiveGatewayOptions): Promise<N
             rows.map((r) => ({
               id: str(r.name),
               name: str(r.repositoryName),
-              format: FORMATS.find((f) => f === String(r.format ?? '').toUpperCase()) ?? null,
-              region: str(r.region) ?? String(r.name ?? '').split('_')[0],
+              format: FORMATS.find((f) => f === (str(r.format) ?? '').toUpperCase()) ?? null,
+              region: str(r.region) ?? (str(r.name) ?? '').split('_')[0],
             })),
             Number(answer.result?.total ?? rows.length),
           );
@@ -155,7 +155,7 @@ export async function startNaiveGateway(options: NaiveGatewayOptions): Promise<N
           return connection(
             rows.map((r) => ({
               id: str(r.id),
-              status: JOB_STATUSES.find((s) => s === String(r.status ?? '').toUpperCase()) ?? 'UNKNOWN',
+              status: JOB_STATUSES.find((s) => s === (str(r.status) ?? '').toUpperCase()) ?? 'UNKNOWN',
               percentCompleted: typeof r.percent_completed === 'number' ? r.percent_completed : null,
             })),
             Number(page.total_entries ?? rows.length),

@@ -30,7 +30,8 @@ interface Options {
   durationMs: number;
   warmupMs: number;
   latencyMs: number;
-  redis: string | 'none' | 'auto';
+  /** `none`, `auto` or a redis:// URL. */
+  redis: string;
   cluster: boolean;
   soakMinutes: number;
 }

@@ -1,5 +1,4 @@
 import { startSimulators } from '../src/simulators';
-import type { Simulator } from '../src/simulators/simulator';
 import type { ToUpstreams, FromUpstreams } from './lib/ipc';
 
 /**
@@ -20,7 +19,7 @@ async function main(): Promise<void> {
   for (const sim of all) sim.setLatency(sim.name === 'iam' ? 0 : latencyMs);
   const totals = new Map<string, number>();
   const fold = () => {
-    for (const sim of all as Simulator[]) {
+    for (const sim of all) {
       totals.set(sim.name, (totals.get(sim.name) ?? 0) + sim.calls.length);
       sim.resetCalls();
     }

@@ -84,8 +84,8 @@ export class OperationContext implements GatewayContext {
 /** The API of an upstream, or the contract's UPSTREAM_UNAVAILABLE when it is not configured. */
 export function requireApi<K extends keyof UpstreamApis>(services: GatewayServices, name: K): NonNullable<UpstreamApis[K]> {
   const api = services.apis[name];
-  if (!api) throw new UpstreamUnavailableError(name as UpstreamName, 'not-configured');
-  return api as NonNullable<UpstreamApis[K]>;
+  if (!api) throw new UpstreamUnavailableError(name, 'not-configured');
+  return api;
 }
 
 /**

@@ -109,7 +109,12 @@ export class Coalescer<V> {
   }
 
   private start(keys: string[], fetch: FetchMany<V>, lingerMs: number): Flight<V> {
-    const flight: Flight<V> = { keys, answer: Promise.resolve(new Map()), controller: new AbortController(), waiting: 0 };
+    const flight: Flight<V> = {
+      keys,
+      answer: Promise.resolve(new Map<string, V | Error>()),
+      controller: new AbortController(),
+      waiting: 0,
+    };
     for (const key of keys) this.inflight.set(key, flight);
     flight.answer = (async () => {
       let answer: Map<string, V | Error>;

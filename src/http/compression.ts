@@ -33,8 +33,7 @@ export function negotiateEncoding(acceptEncoding: string | undefined): 'br' | 'g
  */
 export async function endCompressed(req: IncomingMessage, res: ServerResponse, body: string, policy: CompressionPolicy): Promise<void> {
   const bytes = Buffer.from(body, 'utf8');
-  const encoding =
-    policy.enabled && bytes.length >= policy.minBytes ? negotiateEncoding(req.headers['accept-encoding'] as string | undefined) : null;
+  const encoding = policy.enabled && bytes.length >= policy.minBytes ? negotiateEncoding(req.headers['accept-encoding']) : null;
   if (policy.enabled) res.setHeader('vary', appendVary(res.getHeader('vary'), 'Accept-Encoding'));
   if (!encoding) {
     res.setHeader('content-length', bytes.length);

@@ -1,4 +1,4 @@
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
 import type { Logger } from './logger';
@@ -38,7 +38,7 @@ export function auditPlugin(options: { logger: Logger }): ApolloServerPlugin<Gat
           executed = true;
         },
         async willSendResponse({ operation, operationName, errors, response }) {
-          if (operation?.operation !== 'mutation') return;
+          if (operation?.operation !== OperationTypeNode.MUTATION) return;
           const resultErrors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const codes = [...(errors ?? []).map((e) => e.extensions?.code), ...resultErrors.map((e) => e.extensions?.code)].filter(
             (c): c is string => typeof c === 'string',

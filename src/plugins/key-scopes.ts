@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   getNamedType,
   getNullableType,
   isCompositeType,
@@ -68,7 +69,7 @@ export function operationScope(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const seen = new Set<string>();
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  const root = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
   if (!root) return scope;
 
   const note = (kind: 'project' | 'account', value: unknown, rootField: string) => {
@@ -82,7 +83,7 @@ export function operationScope(
   const inspectInput = (value: unknown, type: GraphQLInputType, rootField: string): void => {
     const nullable = getNullableType(type);
     if (isListType(nullable)) {
-      if (Array.isArray(value)) for (const item of value) inspectInput(item, nullable.ofType as GraphQLInputType, rootField);
+      if (Array.isArray(value)) for (const item of value) inspectInput(item, nullable.ofType, rootField);
       return;
     }
     if (!isInputObjectType(nullable) || !value || typeof value !== 'object') return;
@@ -118,7 +119,7 @@ export function operationScope(
       if (rootField === null) scope.rootFields.add(name);
       for (const arg of field.args) {
         const node = selection.arguments?.find((a) => a.name.value === arg.name);
-        const value: unknown = node ? valueFromAST(node.value, arg.type, variables as Record<string, unknown> | undefined) : undefined;
+        const value: unknown = node ? valueFromAST(node.value, arg.type, variables) : undefined;
         if (arg.name === 'projectId') note('project', value, owner);
         else if (arg.name === 'accountId') note('account', value, owner);
         else inspectInput(value, arg.type, owner);
@@ -134,7 +135,7 @@ export function operationScope(
 
 /** The first thing `policy` forbids in `scope`, or undefined when it allows all of it. */
 export function scopeViolation(policy: KeyPolicy, kind: OperationDefinitionNode['operation'], scope: OperationScope): string | undefined {
-  if (policy.readOnly && kind !== 'query') return 'This gateway key is read-only: mutations are refused';
+  if (policy.readOnly && kind !== OperationTypeNode.QUERY) return 'This gateway key is read-only: mutations are refused';
   if (policy.rootFields) {
     const denied = [...scope.rootFields].find((f) => !policy.rootFields?.has(f));
     if (denied) return `This gateway key may not use the field ${denied}`;

@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   getNamedType,
   getNullableType,
   isCompositeType,
@@ -82,9 +83,9 @@ export function measureOperation(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const root =
-    operation.operation === 'mutation'
+    operation.operation === OperationTypeNode.MUTATION
       ? schema.getMutationType()
-      : operation.operation === 'subscription'
+      : operation.operation === OperationTypeNode.SUBSCRIPTION
         ? schema.getSubscriptionType()
         : schema.getQueryType();
   const measure: OperationMeasure = { depth: 0, aliases: 0, rootFields: 0, cost: 0, introspectionListDepth: 0 };
@@ -100,7 +101,7 @@ export function measureOperation(
     for (const arg of node.arguments ?? []) {
       const def = field.args.find((a) => a.name === arg.name.value);
       if (!def) continue;
-      const value: unknown = valueFromAST(arg.value, def.type, variables as Record<string, unknown> | undefined);
+      const value: unknown = valueFromAST(arg.value, def.type, variables);
       if ((def.name === 'first' || def.name === 'last' || def.name === 'limit') && typeof value === 'number') first = Math.max(0, value);
       if (Array.isArray(value)) longestList = Math.max(longestList, value.length);
     }

@@ -26,7 +26,9 @@ export function tracingPlugin(): ApolloServerPlugin<GatewayContext> {
           // The formatted errors: their codes are the contract's, as the client sees them.
           const all = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           if (!all.length) return;
-          const codes = [...new Set(all.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const codes = [
+            ...new Set(all.map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR'))),
+          ];
           span.setAttribute('graphql.error.codes', codes);
           span.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(', ') });
         },

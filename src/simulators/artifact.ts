@@ -653,7 +653,7 @@ export class ArtifactSimulator extends Simulator {
       for (const key of required) if (typeof item[key] !== 'string' || !item[key]) throw badRequest(`${key} is required for each item.`);
       const repo = this.mustFind(String(item.id));
       if (item.format !== undefined && item.format !== repo.format)
-        throw badRequest(`${repo.name} is not a ${String(item.format)} repository.`);
+        throw badRequest(`${repo.name} is not a ${text(item.format)} repository.`);
       const uri = typeof item.uri === 'string' ? item.uri.replace(/^\/+/, '') : `${repo.name}/`;
       if (!uri.startsWith(repo.name)) throw badRequest(`uri ${uri} is not in ${repo.name}.`);
       const file = uri.slice(repo.name.length).replace(/^\/+|\/+$/g, '');
@@ -792,8 +792,8 @@ export class ArtifactSimulator extends Simulator {
     const body = objectBody(req);
     const name = requiredString(body, 'artifact_name').toLowerCase();
     const q = new URLSearchParams();
-    if (body.page_no !== undefined) q.set('page_no', String(body.page_no));
-    if (body.page_size !== undefined) q.set('page_size', String(body.page_size));
+    if (body.page_no !== undefined) q.set('page_no', text(body.page_no));
+    if (body.page_size !== undefined) q.set('page_size', text(body.page_size));
     const inProj = body.in_project === true || body.in_project === 'true';
     const project = typeof body.project_id === 'string' ? body.project_id : null;
     const hits = this.searchFiles(
@@ -1061,7 +1061,7 @@ export class ArtifactSimulator extends Simulator {
       time: Date.now(),
       data,
       operator: who.user,
-      userAgent: (Array.isArray(agent) ? agent[0] : agent) ?? 'undici',
+      userAgent: agent ?? 'undici',
       ipSource: '127.0.0.1',
     });
   }
@@ -1133,6 +1133,8 @@ class SimFailure extends Error {
 }
 
 const forbidden = () => new SimFailure(403, 'CR.4102', 'You do not have permissions on the project.');
+/** A JSON value as it reads in a query string or message (strings unquoted). */
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 const badRequest = (message: string) => new SimFailure(400, 'CR.4000', message);
 const notFound = (message: string) => new SimFailure(404, 'CR.4004', message);
 

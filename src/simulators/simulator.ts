@@ -213,7 +213,7 @@ export class Simulator {
           return Array.isArray(v) ? v[0] : v;
         },
         body,
-        json: () => (body.length ? JSON.parse(body.toString('utf8')) : undefined),
+        json: (): unknown => (body.length ? JSON.parse(body.toString('utf8')) : undefined),
       });
     }
     return pathMatched

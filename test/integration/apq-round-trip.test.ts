@@ -69,7 +69,7 @@ describe('automatic persisted queries shared through Redis', () => {
       extensions: JSON.stringify(persisted),
       variables: JSON.stringify(VARIABLES),
     });
-    const res = await fetch(`${second.url}/graphql?${search}`, {
+    const res = await fetch(`${second.url}/graphql?${search.toString()}`, {
       // Apollo's CSRF prevention wants a header a plain HTML form cannot send.
       headers: { accept: 'application/graphql-response+json', 'apollo-require-preflight': 'true' },
     });

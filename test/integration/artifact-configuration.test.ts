@@ -22,7 +22,7 @@ describe('artifact configuration', () => {
         ...config,
         port: 0,
         host: '127.0.0.1',
-        endpoints: endpoints ? endpoints(config.endpoints as Record<string, string>) : config.endpoints,
+        endpoints: endpoints ? endpoints(config.endpoints) : config.endpoints,
       },
       { logger: captureLogger() },
     );

@@ -111,7 +111,8 @@ describe('Redis Cluster: 3 gateways share one IAM token and one result cache, an
     await cluster.waitReplicaInSync(victim);
 
     const otherIds = pipelineIds(20, 'cluster-failover-cold');
-    let killed: Promise<void> | null = null;
+    // Assigned inside the progress callback: typed wide so the compiler does not narrow it to null here.
+    let killed = null as Promise<void> | null;
     const res = await load(
       gateways,
       300,

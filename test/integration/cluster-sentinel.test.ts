@@ -64,7 +64,8 @@ describe('Redis Sentinel: gateways share IAM token and cache through a Sentinel-
 
     let failures = 0;
     let done = 0;
-    let killed: Promise<void> | null = null;
+    // Assigned inside the worker: typed wide so the compiler does not narrow it to null here.
+    let killed = null as Promise<void> | null;
     // Keeps load on both gateways until the sentinel has promoted the replica.
     let failedOver = false;
     const worker = async (gw: TestGateway) => {

@@ -116,7 +116,7 @@ describe('gateway keys (GATEWAY_API_KEYS)', () => {
   ])('%s: HTTP 401 UNAUTHENTICATED and no upstream touched', async (_label, headers) => {
     gw.sims.pipeline.resetCalls();
     gw.sims.iam.resetCalls();
-    const res = await gw.query(q, undefined, headers as Record<string, string>);
+    const res = await gw.query(q, undefined, headers);
     expect(res.status).toBe(401);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(gw.sims.pipeline.callCount() + gw.sims.iam.callCount()).toBe(0);

@@ -82,7 +82,7 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
       expect(jobs.totalCount).toBe(rows.length);
       expect(res.body.errors).toHaveLength(1);
       expect(res.body.errors?.[0]).toMatchObject({ path: ['jobs'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' } });
-      expect(res.body.errors?.[0]?.message).toContain(`position 2, ${bad.id}`);
+      expect(res.body.errors?.[0]?.message).toContain(`position 2, ${String(bad.id)}`);
 
       // Paging across it, two at a time: every other job once, in order; one error, on the page that held it.
       const ids: string[] = [];
@@ -114,7 +114,7 @@ describe('Comestri jobs: upstream failures and who may see what', () => {
       expect((next.body.data?.jobs as { nodes: Array<{ id: string }> }).nodes.map((n) => n.id)).toEqual([good[2]]);
 
       // job(id) of that row is still null with the error, at its own path.
-      const one = await gw.query(`{ job(id: "${bad.id}") { id } }`);
+      const one = await gw.query(`{ job(id: "${String(bad.id)}") { id } }`);
       expect(one.body.data).toEqual({ job: null });
       expect(one.body.errors?.[0]).toMatchObject({ path: ['job'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: 'comestri' } });
     } finally {

@@ -41,7 +41,7 @@ describe("Apollo's gateway request context (patched)", () => {
       const [first, second] = execution.seen.map((rc) => rc.response.http);
       expect(Object.getOwnPropertyDescriptor(first, 'status')).toBeUndefined();
       expect(Object.getPrototypeOf(first)).toBe(Object.getPrototypeOf(second));
-      expect(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(first), 'status')?.get).toEqual(expect.any(Function));
+      expect(typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(first), 'status')?.get).toBe('function');
     } finally {
       await apollo.stop();
     }

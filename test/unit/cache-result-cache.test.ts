@@ -351,7 +351,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     });
 
     it('push mode: a version read that an invalidation message overtook is not remembered', async () => {
-      const { cache, here, there, upstream, load } = pushSetup();
+      const { cache, there, upstream, load } = pushSetup();
       await load();
       await load();
       // The next version read is answered with the version from before the invalidation that

@@ -50,7 +50,7 @@ describe('configuration from the environment', () => {
     [{ HUAWEI_AK: 'only-ak' }, 'HUAWEI_SK: HUAWEI_AK and HUAWEI_SK go together'],
     [{ GATEWAY_API_KEYS: 'short' }, 'GATEWAY_API_KEYS: each key must be at least 16 characters'],
   ])('refuses %j with one line naming the variable', (env, line) => {
-    const err = errorOf(env as Record<string, string>);
+    const err = errorOf(env);
     expect(err.message).toContain(line);
     expect(err.message).not.toContain('\n');
   });

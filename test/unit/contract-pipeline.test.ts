@@ -22,7 +22,7 @@ const PIPELINE_TYPES = [
 function pipelinePart(schema: GraphQLSchema): GraphQLSchema {
   const query = schema.getQueryType()!;
   const fields = query.toConfig().fields;
-  return new (schema.constructor as typeof import('graphql').GraphQLSchema)({
+  return new (schema.constructor as typeof GraphQLSchema)({
     query: new GraphQLObjectType({ name: 'Query', fields: { pipeline: fields.pipeline!, pipelines: fields.pipelines! } }),
     types: PIPELINE_TYPES.map((t) => schema.getType(t)!).filter(Boolean),
   });

@@ -109,7 +109,7 @@ describe('resilience and security configuration', () => {
       'GATEWAY_API_KEY_POLICIES: 0123456789ab: no key in GATEWAY_API_KEYS has this id',
     ],
   ])('refuses %j with one line naming the variable', (env, line) => {
-    const message = errorOf(env as Record<string, string>);
+    const message = errorOf(env);
     expect(message).toContain(line);
     expect(message).not.toContain('\n');
   });

@@ -315,7 +315,7 @@ export function mapArtifact(body: unknown, zone: string): Artifact | UpstreamBad
 /** The hits of a search answer: a bare array (checksum) or `{artifacts}` (coordinated). */
 export function readSearchHits(result: unknown): unknown[] | UpstreamBadResponseError {
   if (result === null || result === undefined) return [];
-  if (Array.isArray(result)) return result;
+  if (Array.isArray(result)) return result as unknown[];
   const parsed = z.object({ artifacts: z.array(z.unknown()).nullish() }).safeParse(result);
   if (!parsed.success) return unreadable('search answer', parsed.error);
   return parsed.data.artifacts ?? [];

@@ -101,7 +101,7 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
     keys: readonly K[],
     idOf: (key: K) => string,
     fetch: (key: K, signal: AbortSignal) => Promise<unknown>,
-  ): Promise<Array<unknown | Error>> {
+  ): Promise<unknown[]> {
     const ids = keys.map(idOf);
     const keyOf = new Map(ids.map((id, i) => [id, keys[i] as K]));
     const values = await deps.results.loadMany<unknown>(

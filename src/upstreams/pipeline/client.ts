@@ -26,6 +26,6 @@ export class PipelineClient {
       signal,
     });
     if (!Array.isArray(res.body)) throw new UpstreamBadResponseError('pipeline', 'status answer is not an array', res.status);
-    return res.body;
+    return res.body as unknown[];
   }
 }

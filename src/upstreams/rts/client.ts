@@ -23,7 +23,7 @@ export class RtsClient {
     });
     const list = (res.body as { software_deployments?: unknown } | undefined)?.software_deployments;
     if (!Array.isArray(list)) throw new UpstreamBadResponseError('rts', 'software_deployments is not an array', res.status);
-    return list;
+    return list as unknown[];
   }
 
   /** One deployment, or null when RTS does not know it (404). */
