@@ -59,7 +59,6 @@ export class Authenticator {
   }
 
   /** Checks the credential only, taking nothing from the caller's rate (media: one play is many range requests). */
-  // eslint-disable-next-line @typescript-eslint/require-await -- async by contract: credentials other than keys verify asynchronously
   async identify(authorization: string | undefined): Promise<Authentication> {
     const key = this.keys.check(authorization);
     if (!key.ok) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: key.reason };
