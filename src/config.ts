@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseKeyPolicies, type KeyPolicies } from './auth/key-policy';
 
-/**
- * The gateway's configuration, parsed and validated once from the environment by
- * {@link loadConfig}. Only `src/main.ts` reads `process.env`; everything else receives this object.
- */
+/** An upstream the gateway calls (IAM issues the Huawei tokens the others use). */
 export type UpstreamName = 'iam' | 'pipeline' | 'artifact' | 'rts' | 'bandwidth' | 'comestri';
 export const UPSTREAM_NAMES: readonly UpstreamName[] = ['iam', 'pipeline', 'artifact', 'rts', 'bandwidth', 'comestri'];
 
@@ -55,6 +52,10 @@ export interface UpstreamPolicy {
   connections: number;
 }
 
+/**
+ * The gateway's configuration, parsed and validated once from the environment by
+ * {@link loadConfig}. Only `src/main.ts` reads `process.env`; everything else receives this object.
+ */
 export interface GatewayConfig {
   port: number;
   host: string;

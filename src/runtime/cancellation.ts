@@ -10,8 +10,8 @@ export interface SignalSource {
  * An operation answered from the cache makes no upstream call and never asks. That matters on
  * Node 20: every AbortSignal survives the young-generation collections (a loop that only
  * creates signals promotes all of them; bare AbortControllers or EventTargets, none), so one
- * signal per request made a third of what the warm gateway promoted to the old generation,
- * and brought its full collections, its longest pauses, that much sooner (docs/scaling.md).
+ * signal per request brought the warm gateway's full collections, its longest pauses, sooner
+ * (the measurement: docs/scaling.md).
  */
 export class Cancellation implements SignalSource {
   private controller: AbortController | undefined;
