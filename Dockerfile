@@ -2,7 +2,7 @@
 # The gateway image: Node 20 LTS, two stages (build with dev dependencies, run with production
 # dependencies only), runs as the unprivileged `node` user. The same image runs the simulated
 # upstreams alone (docker-compose.yml's `simulators` service).
-# No Docker engine runs in CI: test/unit/dockerfile-static.test.ts checks this file statically.
+# No Docker engine runs in CI: test/unit/dockerfile-static.test.ts checks this file without one.
 
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 

@@ -56,6 +56,8 @@ export interface GatewayDeps {
   cache?: Cache;
   /** Span exporter to use instead of the configured one (tests). */
   spanExporter?: SpanExporter;
+  /** The result cache's clock (freshness, stale windows). Default `Date.now`; tests move it by hand. */
+  now?: () => number;
 }
 
 export interface Gateway {
@@ -187,6 +189,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       staleSeconds: config.resultCacheStaleSeconds,
       invalidation: config.resultCacheInvalidation,
       logger,
+      now: deps.now,
     }),
     clients,
     apis: createApis(clients),

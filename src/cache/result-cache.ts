@@ -236,7 +236,7 @@ export class ResultCache {
    */
   async loadMany<T>(scope: CacheScope, ids: readonly string[], options: LoadOptions, fetch: ResultFetch<T>): Promise<Array<T | Error>> {
     if (ids.length === 0) return [];
-    const { fresh, lookups, version, epoch } = await this.lookup<T>(scope, ids);
+    const { fresh, lookups, version, epoch } = await this.lookup<T>(scope, ids, this.staleSecondsOf(options.upstream) * 1000);
     // The warm path: everything fresh.
     if (fresh) {
       this.count('hit', ids.length);
@@ -331,7 +331,8 @@ export class ResultCache {
     while (this.background.size) await Promise.all([...this.background]);
   }
 
-  private async lookup<T>(scope: CacheScope, ids: readonly string[]): Promise<Found<T>> {
+  /** `staleMs`: how long past its freshness an entry is still served (older ones read as misses). */
+  private async lookup<T>(scope: CacheScope, ids: readonly string[], staleMs = 0): Promise<Found<T>> {
     const scopeKey = this.scopeKey(scope);
     const epoch = this.epochs.get(scopeKey) ?? 0;
     const hotScope = this.hot?.get(scopeKey);
@@ -372,6 +373,8 @@ export class ResultCache {
       try {
         const stored = JSON.parse(r) as Stored<T>;
         if (stored.v !== version) return { state: 'miss' };
+        // Past its stale window too: the shared cache's own expiry says the same in its clock.
+        if (stored.f !== undefined && stored.f + staleMs <= now) return { state: 'miss' };
         const fresh = stored.f === undefined || stored.f > now;
         if (fresh && stored.f !== undefined)
           this.remember(scopeKey, ids[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });

@@ -106,10 +106,19 @@ describe('a trusted-documents manifest that cannot be used', () => {
     await expect(start(notManifest)).rejects.toThrow(/^TRUSTED_DOCUMENTS: .*not an Apollo persisted query manifest/);
   });
 
-  it('also reads a plain {"sha256": "document"} map', async () => {
+  it('also reads a plain {"sha256": "document"} map: what it lists runs, the rest is refused', async () => {
     const map = path.join(dir, 'map.json');
-    writeFileSync(map, JSON.stringify({ [sha(INFO)]: INFO }));
-    const gateway = await start(map);
-    await gateway.close();
+    writeFileSync(map, JSON.stringify({ [sha(INFO)]: INFO, [sha(LISTED)]: LISTED }));
+    const gw = await startTestGateway({ env: { TRUSTED_DOCUMENTS: map } });
+    try {
+      const byText = await post(gw, { query: INFO });
+      expect(byText.body).toEqual({ data: { gatewayInfo: { version: expect.any(String) } } });
+      const listed = await post(gw, byId(LISTED));
+      expect(listed.body).toEqual({ data: { pipelines: [{ id: VARIABLES.ids[0], latestRun: { status: 'FAILED' } }] } });
+      const unlisted = await post(gw, { query: UNLISTED, variables: VARIABLES });
+      expect(unlisted.body.errors?.[0]?.extensions?.code).toBe('QUERY_NOT_IN_SAFELIST');
+    } finally {
+      await gw.close();
+    }
   });
 });

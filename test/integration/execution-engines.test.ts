@@ -53,7 +53,10 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
   it('the dashboard, whole and successful', async () => {
     const body = await sameAnswerTwice(dashboard, { ids });
     expect(body.errors).toBeUndefined();
-    expect((body.data?.pipelines as unknown[]).length).toBe(5);
+    expect((body.data?.pipelines as Array<{ id: string }>).map((p) => p.id)).toEqual(ids);
+    for (const list of ['repositories', 'recordings', 'jobs']) {
+      expect((body.data?.[list] as { totalCount: number }).totalCount).toBeGreaterThan(0);
+    }
   });
 
   it('aliases, fragments, __typename and @skip/@include driven by variables', async () => {
@@ -65,12 +68,29 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
     }
     fragment P on Pipeline { __typename id projectId latestRun { runNumber } }
     fragment J on Job { status result }`;
-    for (const vars of [
-      { ids, withRuns: true, noJobs: false },
-      { ids, withRuns: false, noJobs: true },
-    ]) {
-      await sameAnswerTwice(query, vars);
-    }
+    const withAll = await sameAnswerTwice(query, { ids, withRuns: true, noJobs: false });
+    expect(withAll.errors).toBeUndefined();
+    expect(withAll.data?.gatewayInfo).toEqual({ __typename: 'GatewayInfo', simulated: true });
+    const a = withAll.data?.a as Array<Record<string, unknown>>;
+    expect(a.map((p) => p.id)).toEqual(ids);
+    expect(a[0]).toEqual({
+      __typename: 'Pipeline',
+      id: ids[0],
+      projectId: expect.any(String),
+      latestRun: { runNumber: expect.any(Number) },
+    });
+    expect((withAll.data?.b as Array<Record<string, unknown>>)[0]?.latestRun).toEqual({
+      __typename: 'PipelineRun',
+      status: expect.any(String),
+    });
+    const job = (withAll.data?.jobs as { nodes: Array<Record<string, unknown>> }).nodes[0];
+    expect(Object.keys(job ?? {}).sort()).toEqual(['id', 'result', 'status']);
+    expect(job?.status).toMatch(/^[A-Z_]+$/);
+
+    const without = await sameAnswerTwice(query, { ids, withRuns: false, noJobs: true });
+    expect(without.errors).toBeUndefined();
+    expect(Object.keys(without.data ?? {})).toEqual(['a', 'b', 'gatewayInfo']);
+    expect((without.data?.b as Array<Record<string, unknown>>)[0]).toEqual({ id: ids[0] });
   });
 
   it('@skip/@include on fragment spreads and inline fragments, the same field selected twice', async () => {
@@ -89,13 +109,21 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
       [false, true],
       [false, false],
     ]) {
-      await sameAnswerTwice(query, { ids, a, b });
+      const body = await sameAnswerTwice(query, { ids, a, b });
+      expect(body.errors).toBeUndefined();
+      const run = (body.data?.pipelines as Array<{ id: string; latestRun: Record<string, unknown> }>)[0];
+      expect(run?.id).toBe(ids[0]);
+      // The selections merge: runNumber always, status when either fragment applies, startTime with Run only.
+      const keys = ['runNumber', ...(a || !b ? ['status'] : []), ...(a ? ['startTime'] : [])].sort();
+      expect(Object.keys(run?.latestRun ?? {}).sort()).toEqual(keys);
     }
   });
 
   it('introspection', async () => {
     const body = await sameAnswerTwice(getIntrospectionQuery());
-    expect(body.data?.__schema).toBeDefined();
+    const schema = body.data?.__schema as { queryType: { name: string }; types: Array<{ name: string }> };
+    expect(schema.queryType.name).toBe('Query');
+    expect(schema.types.map((t) => t.name)).toEqual(expect.arrayContaining(['Pipeline', 'Repository', 'Recording', 'Job', 'GatewayInfo']));
   });
 
   it('one upstream failing: only what depends on it is null, with the contract error', async () => {
@@ -112,7 +140,15 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
     sims.bandwidth.inject({ kind: 'hang', ms: 1000 });
     sims.artifact.inject({ kind: 'rate-limit', retryAfterSeconds: 120 });
     const body = await sameAnswerTwice(dashboard, { ids });
-    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(expect.arrayContaining(['UPSTREAM_TIMEOUT', 'UPSTREAM_RATE_LIMITED']));
+    expect(body.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual(
+      expect.arrayContaining([
+        ['recordings', 'UPSTREAM_TIMEOUT'],
+        ['repositories', 'UPSTREAM_RATE_LIMITED'],
+      ]),
+    );
+    expect(body.data?.recordings).toBeNull();
+    expect(body.data?.repositories).toBeNull();
+    expect((body.data?.pipelines as unknown[]).length).toBe(5);
   });
 
   it('arguments refused by a resolver, and variables that do not coerce', async () => {
@@ -122,7 +158,9 @@ describe('EXECUTION_ENGINE=jit answers exactly what graphql-js answers', () => {
     expect(refused.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
     const uncoerced = await sameAnswerTwice(`query($ids: [ID!]!) { pipelines(ids: $ids) { id } }`, { ids: [1, null] });
     expect(uncoerced.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    await sameAnswerTwice(`query($ids: [ID!]!) { pipelines(ids: $ids) { id } }`);
+    const missing = await sameAnswerTwice(`query($ids: [ID!]!) { pipelines(ids: $ids) { id } }`);
+    expect(missing.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(missing.data).toBeUndefined();
   });
 
   it('a mutation with invalid input', async () => {
