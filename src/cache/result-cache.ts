@@ -1,57 +1,36 @@
-import { createHash } from 'node:crypto';
 import type { UpstreamName } from '../config';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Cache } from './cache';
-import { cacheKey } from './cache';
-import { Coalescer } from './coalescer';
 import type { SignalSource } from '../runtime/cancellation';
+import type { Cache } from './cache';
+import { HotResults, type HotEntry } from './hot-results';
+import { ResultFlights } from './result-flights';
+import { ScopeVersions } from './scope-versions';
+import { SharedResults, type CacheScope, type Lookup } from './shared-results';
+import { StaleRefresh } from './stale-refresh';
+
+export type { CacheScope } from './shared-results';
 
 /**
- * Shared result cache: the gateway's cache layers beyond one request.
+ * The result cache: the gateway's cache layers beyond one request (docs/scaling.md, "The cache
+ * layers"). It only wires them; each is its own unit:
  *
- * 1. Per request, each DataLoader dedupes and batches the keys one operation asks for
- *    (`src/upstreams/<name>/loaders.ts`); nothing outlives the request.
- * 2. Per process, identical in-flight upstream reads are coalesced ({@link Coalescer}): a key
- *    another request is already fetching, for the same upstream identity and cache version, is
- *    awaited instead of fetched again ({@link ResultCache.loadMany}). An answer stays joinable
- *    for up to 250 ms (never past its TTL, never while the cache is down), which closes the gap
- *    where a request read the cache just before the answer was written.
- * 3. Across requests and processes, this TTL cache holds upstream results in the {@link Cache}
- *    (Redis when configured). Every entry is scoped by `(namespace, identity)`, where identity is
- *    the hash of the upstream credential that fetched it, so nothing one caller fetched is ever
- *    served to a caller with another identity. Beside Redis, each process keeps the entries it
- *    has read, parsed and frozen (the hot layer, LRU-bounded): while they are fresh, one read of
- *    the scope's version key (and one entry, proof that Redis answered) replaces the read of
- *    every entry, so an invalidation by any process is still seen at once.
+ * - {@link SharedResults}: the shared TTL store (Redis when configured), scoped by
+ *   `(namespace, identity)` so nothing one caller fetched is served to another identity;
+ * - {@link HotResults}: this process's parsed, frozen copies of what it read (LRU-bounded),
+ *   served while fresh and while their scope's version is the one they were read under;
+ * - {@link ScopeVersions}: versioned invalidation, and how this process hears of another's
+ *   mutation: `push` (the default: invalidation messages, no round trip on a warm hit) or
+ *   `check` (one small read of the version per warm hit);
+ * - {@link StaleRefresh}: stale-while-revalidate per upstream, one background refresh per entry
+ *   across processes (a short lock in the shared cache);
+ * - {@link ResultFlights}: identical in-flight upstream reads of this process coalesced, an
+ *   answer joinable for up to 250 ms after it arrived (never past its TTL, never while the
+ *   cache is down).
  *
- * Stale-while-revalidate, per upstream: an entry past its TTL but within its upstream's stale
- * window is still served, and ONE background refresh replaces it (once per process by an
- * in-process guard, once across processes by a short lock in the shared cache). While the
- * upstream is down, the stale value keeps being served until the window closes.
- *
- * Invalidation is versioned: each scope has a version counter stored beside its entries (same
- * hash slot), every entry records the version it was read under, and a mutation bumps the
- * version. A value whose load started before the bump, foreground or background refresh, is
- * written with the old version and so is never served: nothing in flight can resurrect what a
- * mutation invalidated. The version is also part of the coalescing key, so a request that reads
- * after a mutation never shares an upstream call that started before it.
+ * A value whose load started before a mutation, foreground or background refresh, is written
+ * with the old version and so is never served.
  */
-export interface CacheScope {
-  /** What kind of result, e.g. `pipeline-status`. */
-  namespace: string;
-  /** Hash of the upstream identity (see `principal.ts`). */
-  identity: string;
-}
-
-interface Stored<T> {
-  /** Scope version the value was read under. */
-  v: string;
-  d: T;
-  /** Fresh until (epoch ms); absent in entries written before the stale window existed. */
-  f?: number;
-}
-
 export interface CachedRead<T> {
   /** One value per id, `undefined` where not cached (a cached `null` is a real answer). */
   values: Array<T | undefined>;
@@ -79,9 +58,8 @@ export type ResultFetch<T> = (ids: string[], signal: AbortSignal) => Promise<Map
 
 export interface ResultCacheOptions {
   /**
-   * Parsed entries this process keeps beside a shared (Redis) cache, served while fresh after
-   * one small read of the scope's version key instead of a read of every entry. 0 turns it off.
-   * Default 10 000; unused over an in-process cache.
+   * Parsed entries this process keeps beside a shared (Redis) cache ({@link HotResults}).
+   * 0 turns it off. Default 10 000; unused over an in-process cache.
    */
   hotEntries?: number;
   /**
@@ -89,14 +67,12 @@ export interface ResultCacheOptions {
    * served while one background refresh runs. Upstreams left out: 0 (no stale serving).
    */
   staleSeconds?: Partial<Record<UpstreamName, number>>;
-  /** How hot entries learn of invalidations (see above). Default `push`. */
+  /** How hot entries learn of invalidations ({@link ScopeVersions}). Default `push`. */
   invalidation?: 'push' | 'check';
   logger?: Logger;
   /** Clock, injectable for tests. Default `Date.now`. */
   now?: () => number;
 }
-
-type Lookup<T> = { state: 'fresh' | 'stale'; value: T } | { state: 'miss' };
 
 /**
  * What a lookup found: on the warm path every value, fresh, with no per-id record built;
@@ -106,62 +82,22 @@ type Found<T> = { version: string; epoch: number } & (
   { fresh: T[]; lookups?: undefined } | { fresh?: undefined; lookups: Array<Lookup<T>> }
 );
 
-interface HotEntry {
-  /** Scope version the value was read under. */
-  v: string;
-  /** This process's invalidation count of the scope when it was read. */
-  e: number;
-  d: unknown;
-  freshUntil: number;
-}
-
-/** Freezes a value shared by every request of the process: a resolver that mutates it fails loudly. */
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
-}
+/** How long a coalesced answer stays joinable at most (ms): see {@link ResultFlights}. */
+const LINGER_MS = 250;
 
 export class ResultCache {
-  private readonly coalescer: Coalescer<unknown>;
-  /** Refresh keys this process is refreshing now (the in-process half of "refresh once"). */
-  private readonly refreshing = new Set<string>();
-  private readonly background = new Set<Promise<void>>();
   private readonly now: () => number;
-  /**
-   * Hot layer: parsed fresh entries by scope, then by id, oldest first; at most `hotMax` in
-   * all. Keyed by the strings callers already hold, so a warm read builds no key per id.
-   */
-  private readonly hot: Map<string, Map<string, HotEntry>> | null;
-  private hotSize = 0;
-  /** Version keys by scope key (see {@link versionKeyOf}). */
-  private readonly versionKeys = new Map<string, string>();
-  private readonly hotMax: number;
-  /**
-   * Invalidations this process made, per scope. Part of every in-process key beside the shared
-   * version: a read whose version lookup failed (Redis not answering) still never joins a call,
-   * nor takes a hot copy, from before this process's own mutation.
-   */
-  private readonly epochs = new Map<string, number>();
-  /**
-   * `push` mode: scope versions known to be current, by version key, while the invalidation
-   * channel is listened to (null in `check` mode).
-   */
-  private readonly versions: Map<string, string> | null = null;
-  private listening = false;
-  /**
-   * Bumped by every invalidation message and every change of listening: a version read that
-   * started before one of them may be outdated, and is not remembered.
-   */
-  private generation = 0;
+  private readonly shared: SharedResults;
+  private readonly hot: HotResults | null;
+  private readonly versions: ScopeVersions;
+  private readonly refresh: StaleRefresh;
+  private readonly flights: ResultFlights;
   /** Shared-layer lookup counters, bound once (see `childrenOf` in metrics.ts). */
   private readonly lookupCounters?: Record<'hit' | 'stale' | 'miss', { inc(n: number): void }>;
 
   constructor(
     private readonly cache: Cache,
-    private readonly prefix: string,
+    prefix: string,
     private readonly metrics?: Metrics,
     private readonly options: ResultCacheOptions = {},
   ) {
@@ -170,30 +106,25 @@ export class ResultCache {
       const shared = (result: string) => metrics.cacheLookups.labels('shared', result);
       this.lookupCounters = { hit: shared('hit'), stale: shared('stale'), miss: shared('miss') };
     }
-    this.coalescer = new Coalescer({ now: this.now });
-    this.hotMax = options.hotEntries ?? 10_000;
-    this.hot = cache.kind !== 'memory' && this.hotMax > 0 ? new Map() : null;
-    if (this.hot && cache.broadcast && (options.invalidation ?? 'push') === 'push') {
-      const versions = new Map<string, string>();
-      this.versions = versions;
-      cache.broadcast.listen(
-        this.invalidationChannel(),
-        (versionKey) => {
-          this.generation += 1;
-          versions.delete(versionKey);
-        },
-        (listening) => {
-          this.generation += 1;
-          versions.clear();
-          this.listening = listening;
-        },
-      );
-    }
+    const hotEntries = options.hotEntries ?? 10_000;
+    this.shared = new SharedResults(cache, prefix, this.now);
+    this.hot = cache.kind !== 'memory' && hotEntries > 0 ? new HotResults(hotEntries) : null;
+    // Without a hot layer nothing is served on a remembered version: no need to listen.
+    this.versions = new ScopeVersions(cache, prefix, this.hot ? (options.invalidation ?? 'push') : 'check', Math.max(hotEntries, 1));
+    this.refresh = new StaleRefresh(cache, prefix, {
+      onFailure: (scope, err) =>
+        options.logger?.debug(
+          { namespace: scope.namespace, err: err instanceof Error ? err.message : String(err) },
+          'background refresh failed: the stale value stays',
+        ),
+      onRefreshed: (count) => metrics?.cacheLookups.inc({ layer: 'shared', result: 'refreshed' }, count),
+    });
+    this.flights = new ResultFlights(this.now);
   }
 
   /** How hot reads learn of invalidations now: `push` only while the channel is listened to. */
   invalidationMode(): 'push' | 'check' {
-    return this.versions && this.listening ? 'push' : 'check';
+    return this.versions.mode();
   }
 
   /** The stale window of an upstream (s). */
@@ -203,7 +134,7 @@ export class ResultCache {
 
   /** Fresh cached values only (a stale entry reads as a miss); see {@link loadMany} for SWR. */
   async readMany<T>(scope: CacheScope, ids: readonly string[]): Promise<CachedRead<T>> {
-    const { fresh, lookups, version } = await this.lookup<T>(scope, ids);
+    const { fresh, lookups, version } = await this.lookup<T>(scope, ids, 0);
     const values = fresh ?? lookups.map((l) => (l.state === 'fresh' ? l.value : undefined));
     this.count('hit', values.filter((v) => v !== undefined).length);
     this.count('miss', values.filter((v) => v === undefined).length);
@@ -218,14 +149,8 @@ export class ResultCache {
     ttlSeconds: number,
     upstream?: UpstreamName,
   ): Promise<void> {
-    if (ttlSeconds <= 0 || entries.length === 0) return;
-    const staleMs = this.staleSecondsOf(upstream) * 1000;
-    const freshUntil = this.now() + ttlSeconds * 1000;
     // The hot layer is filled by reads only: the values written here still belong to the caller.
-    await this.cache.setMany(
-      entries.map(([id, d]) => [this.key(scope, id), JSON.stringify({ v: version, d, f: freshUntil } satisfies Stored<T>)] as const),
-      ttlSeconds * 1000 + staleMs,
-    );
+    await this.shared.write(scope, version, entries, ttlSeconds, this.staleSecondsOf(upstream) * 1000);
   }
 
   /**
@@ -236,61 +161,67 @@ export class ResultCache {
    */
   async loadMany<T>(scope: CacheScope, ids: readonly string[], options: LoadOptions, fetch: ResultFetch<T>): Promise<Array<T | Error>> {
     if (ids.length === 0) return [];
-    const { fresh, lookups, version, epoch } = await this.lookup<T>(scope, ids, this.staleSecondsOf(options.upstream) * 1000);
+    const staleMs = this.staleSecondsOf(options.upstream) * 1000;
+    const { fresh, lookups, version, epoch } = await this.lookup<T>(scope, ids, staleMs);
     // The warm path: everything fresh.
     if (fresh) {
       this.count('hit', ids.length);
       return fresh;
     }
-    if (lookups.every((l) => l.state === 'fresh')) {
+    // Warm over an in-process cache (no hot layer): every entry read fresh.
+    if (lookups.every(isFresh)) {
       this.count('hit', ids.length);
-      return lookups.map((l) => (l as { value: T }).value);
+      return lookups.map((l) => (isFresh(l) ? l.value : new Error('unreachable: every lookup is fresh')));
     }
-    const flightVersion = `${version}/${epoch}`;
     const out = new Array<T | Error>(ids.length);
-    const stale: string[] = [];
+    const stale = new Set<string>();
     const missingAt = new Map<string, number[]>();
-    ids.forEach((id, i) => {
-      const found = lookups[i] as Lookup<T>;
+    let missing = 0;
+    let staleAt = 0;
+    lookups.forEach((found, i) => {
+      const id = ids[i] ?? '';
       if (found.state === 'miss') {
-        missingAt.set(id, [...(missingAt.get(id) ?? []), i]);
+        const at = missingAt.get(id);
+        if (at) at.push(i);
+        else missingAt.set(id, [i]);
+        missing += 1;
         return;
       }
       out[i] = found.value;
-      if (found.state === 'stale') stale.push(id);
+      if (found.state === 'stale') {
+        stale.add(id);
+        staleAt += 1;
+      }
     });
-    this.count('hit', ids.length - stale.length - [...missingAt.values()].reduce((n, at) => n + at.length, 0));
-    this.count('stale', stale.length);
+    this.count('hit', ids.length - staleAt - missing);
+    this.count('stale', staleAt);
     this.count('miss', missingAt.size);
-    if (stale.length) this.refreshInBackground(scope, version, flightVersion, [...new Set(stale)], options, fetch);
-
-    if (missingAt.size) {
-      const idOf = new Map<string, string>();
-      const keys = [...missingAt.keys()].map((id) => {
-        const key = this.flightKey(scope, flightVersion, id);
-        idOf.set(key, id);
-        return key;
+    if (stale.size) {
+      const lockMs = Math.max(1000, Math.min(options.ttlSeconds, this.staleSecondsOf(options.upstream)) * 1000);
+      this.refresh.start(scope, version, epoch, [...stale], lockMs, async (refreshIds) => {
+        await this.flights.load(scope, version, epoch, refreshIds, (batch, signal) =>
+          this.fetchAndStore(scope, version, batch, options, fetch, signal),
+        );
       });
-      const { values, shared } = await this.coalescer.loadMany(
-        keys,
-        (batch, signal) =>
-          this.fetchAndStore(
-            scope,
-            version,
-            batch.map((k) => idOf.get(k) as string),
-            options,
-            fetch,
-            signal,
-            (id) => this.flightKey(scope, flightVersion, id),
-          ),
+    }
+    if (missingAt.size) {
+      const missingIds = [...missingAt.keys()];
+      const { values, shared } = await this.flights.load(
+        scope,
+        version,
+        epoch,
+        missingIds,
+        (batch, signal) => this.fetchAndStore(scope, version, batch, options, fetch, signal),
         options.cancel?.signal,
         // Only while values are being cached anyway (TTL set, cache up): lingering never serves
         // what the shared cache would not, and with the cache down every request goes upstream.
-        { lingerMs: this.cache.health().state === 'up' ? Math.min(250, options.ttlSeconds * 1000) : 0 },
+        this.cache.health().state === 'up' ? Math.min(LINGER_MS, options.ttlSeconds * 1000) : 0,
       );
       if (shared && this.metrics) this.metrics.cacheLookups.inc({ layer: 'inflight', result: 'shared' }, shared);
-      keys.forEach((key, k) => {
-        for (const i of missingAt.get(idOf.get(key) as string) ?? []) out[i] = values[k] as T | Error;
+      missingIds.forEach((id, k) => {
+        // Each value is what `fetchAndStore` answered for this id: a T or an Error.
+        const value = values[k] as T | Error;
+        for (const i of missingAt.get(id) ?? []) out[i] = value;
       });
     }
     return out;
@@ -316,118 +247,47 @@ export class ResultCache {
 
   /** Makes every cached entry of the scope stale (after a mutation). */
   async invalidate(scope: CacheScope): Promise<void> {
-    this.epochs.set(this.scopeKey(scope), this.epochOf(scope) + 1);
-    const versionKey = this.versionKey(scope);
-    this.generation += 1;
-    this.versions?.delete(versionKey);
-    await this.cache.increment(versionKey);
-    // Published after the increment: a process told of it reads the new version. Every
-    // process listens, so one that never read this scope simply has nothing to forget.
-    if (this.cache.broadcast) await this.cache.broadcast.publish(this.invalidationChannel(), versionKey);
+    await this.versions.invalidate(scope, scopeKeyOf(scope));
   }
 
   /** Resolves when every background refresh started so far has ended (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.background.size) await Promise.all([...this.background]);
+    await this.refresh.idle();
   }
 
   /** `staleMs`: how long past its freshness an entry is still served (older ones read as misses). */
-  private async lookup<T>(scope: CacheScope, ids: readonly string[], staleMs = 0): Promise<Found<T>> {
-    const scopeKey = this.scopeKey(scope);
-    const epoch = this.epochs.get(scopeKey) ?? 0;
-    const hotScope = this.hot?.get(scopeKey);
-    if (hotScope && ids.length && this.cache.health().state === 'up') {
-      // Fast path: every entry is hot and fresh; one small read says none was invalidated.
-      const hits = this.hotHits(hotScope, ids);
-      if (hits) {
-        const versionKey = this.versionKeyOf(scopeKey, scope);
-        const served = (version: string): Found<T> | null =>
-          hits.every((h) => h.v === version && h.e === epoch) ? { fresh: hits.map((h) => h.d as T), version, epoch } : null;
-        const known = this.listening ? this.versions?.get(versionKey) : undefined;
-        if (known !== undefined) {
-          const answer = served(known);
-          if (answer) return answer;
-        }
-        const generation = this.generation;
-        // One entry rides along: if Redis answers it, the version beside it (same slot, same
-        // command) is real; a failed read answers nothing and falls through to the full read.
-        const [rawVersion, witness] = await this.cache.getMany([versionKey, this.key(scope, ids[0] as string)]);
-        const version = rawVersion ?? '0';
-        if (witness !== undefined) {
-          // Remembered only if no invalidation message (nor a lost subscription) came meanwhile.
-          if (this.versions && this.listening && generation === this.generation) {
-            // Bounded like the hot layer (scopes are few unless callers bring many tokens).
-            if (this.versions.size >= this.hotMax) this.versions.clear();
-            this.versions.set(versionKey, version);
-          }
-          const answer = served(version);
-          if (answer) return answer;
+  private async lookup<T>(scope: CacheScope, ids: readonly string[], staleMs: number): Promise<Found<T>> {
+    const scopeKey = scopeKeyOf(scope);
+    const epoch = this.versions.epoch(scopeKey);
+    const hits = this.hot && this.cache.health().state === 'up' ? this.hot.hits(scopeKey, ids, this.now()) : null;
+    if (hits) {
+      // Fast path: every entry is hot and fresh; the version (known, or one small read) says none was invalidated.
+      const versionKey = this.versions.versionKeyOf(scopeKey, scope);
+      const known = this.versions.known(versionKey);
+      if (known !== undefined && servable(hits, known, epoch)) return { fresh: valuesOf<T>(hits), version: known, epoch };
+      const started = this.versions.readStarted();
+      // One entry rides along: if the cache answers it, the version beside it (same slot, same
+      // command) is real; a failed read answers nothing and falls through to the full read.
+      const version = await this.shared.witnessedVersion(scope, versionKey, ids[0] ?? '');
+      if (version !== undefined) {
+        this.versions.learned(versionKey, version, started);
+        if (servable(hits, version, epoch)) return { fresh: valuesOf<T>(hits), version, epoch };
+      }
+    }
+    const { version, lookups } = await this.shared.read<T>(scope, this.versions.versionKey(scope), ids, staleMs);
+    if (this.hot) {
+      for (let i = 0; i < lookups.length; i++) {
+        const found = lookups[i];
+        const id = ids[i];
+        if (found?.state === 'fresh' && found.freshUntil !== undefined && id !== undefined) {
+          this.hot.remember(scopeKey, id, { v: version, e: epoch, d: found.value, freshUntil: found.freshUntil });
         }
       }
     }
-    const [rawVersion, ...raw] = await this.cache.getMany([this.versionKey(scope), ...ids.map((id) => this.key(scope, id))]);
-    const version = rawVersion ?? '0';
-    const now = this.now();
-    const lookups = raw.map((r, i): Lookup<T> => {
-      if (r === undefined) return { state: 'miss' };
-      try {
-        const stored = JSON.parse(r) as Stored<T>;
-        if (stored.v !== version) return { state: 'miss' };
-        // Past its stale window too: the shared cache's own expiry says the same in its clock.
-        if (stored.f !== undefined && stored.f + staleMs <= now) return { state: 'miss' };
-        const fresh = stored.f === undefined || stored.f > now;
-        if (fresh && stored.f !== undefined)
-          this.remember(scopeKey, ids[i] as string, { v: version, e: epoch, d: deepFreeze(stored.d), freshUntil: stored.f });
-        return { state: fresh ? 'fresh' : 'stale', value: stored.d };
-      } catch {
-        return { state: 'miss' };
-      }
-    });
     return { lookups, version, epoch };
   }
 
-  /** The hot entries of `ids`, in order, if every one is there and still fresh. */
-  private hotHits(entries: Map<string, HotEntry>, ids: readonly string[]): HotEntry[] | null {
-    const now = this.now();
-    const hits = new Array<HotEntry>(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const hit = entries.get(ids[i] as string);
-      if (hit === undefined || hit.freshUntil <= now) return null;
-      hits[i] = hit;
-    }
-    return hits;
-  }
-
-  private scopeKey(scope: CacheScope): string {
-    return `${scope.namespace}\u0000${scope.identity}`;
-  }
-
-  private epochOf(scope: CacheScope): number {
-    return this.epochs.get(this.scopeKey(scope)) ?? 0;
-  }
-
-  private remember(scopeKey: string, id: string, entry: HotEntry): void {
-    if (!this.hot) return;
-    let entries = this.hot.get(scopeKey);
-    if (!entries) {
-      entries = new Map();
-      this.hot.set(scopeKey, entries);
-    }
-    if (entries.delete(id)) this.hotSize -= 1;
-    entries.set(id, entry);
-    this.hotSize += 1;
-    // Over the bound: the oldest entries of the scope remembered longest ago go first.
-    for (const [oldestScope, oldest] of this.hot) {
-      if (this.hotSize <= this.hotMax) break;
-      for (const oldestId of oldest.keys()) {
-        if (this.hotSize <= this.hotMax) break;
-        oldest.delete(oldestId);
-        this.hotSize -= 1;
-      }
-      if (oldest.size === 0) this.hot.delete(oldestScope);
-    }
-  }
-
+  /** Fetches `ids` and writes the values (errors are answered, never cached). */
   private async fetchAndStore<T>(
     scope: CacheScope,
     version: string,
@@ -435,103 +295,40 @@ export class ResultCache {
     options: LoadOptions,
     fetch: ResultFetch<T>,
     signal: AbortSignal,
-    keyOf: (id: string) => string,
-  ): Promise<Map<string, unknown>> {
+  ): Promise<Map<string, T | Error>> {
     const answer = await fetch(ids, signal);
     const toCache: Array<[string, T]> = [];
-    const out = new Map<string, unknown>();
     for (const id of ids) {
-      const value = answer.has(id) ? (answer.get(id) as T | Error) : new Error(`${scope.namespace} ${id} was not loaded`);
-      out.set(keyOf(id), value);
-      if (!(value instanceof Error)) toCache.push([id, value]);
+      const value = answer.get(id);
+      if (value === undefined && !answer.has(id)) answer.set(id, new Error(`${scope.namespace} ${id} was not loaded`));
+      else if (!(value instanceof Error)) toCache.push([id, value as T]);
     }
     await this.writeMany(scope, version, toCache, options.ttlSeconds, options.upstream);
-    return out;
-  }
-
-  private refreshInBackground<T>(
-    scope: CacheScope,
-    version: string,
-    flightVersion: string,
-    ids: string[],
-    options: LoadOptions,
-    fetch: ResultFetch<T>,
-  ): void {
-    const ours = ids.filter((id) => !this.refreshing.has(this.flightKey(scope, flightVersion, id)));
-    if (!ours.length) return;
-    for (const id of ours) this.refreshing.add(this.flightKey(scope, flightVersion, id));
-    const lockMs = Math.max(1000, Math.min(options.ttlSeconds, this.staleSecondsOf(options.upstream)) * 1000);
-    const owner = `${process.pid}:${this.now()}`;
-    const run = (async () => {
-      try {
-        // Across processes: whoever takes an id's lock refreshes it; a cache that is down
-        // ('unavailable') cannot arbitrate, so this process refreshes on its own.
-        const locks = await Promise.all(ours.map((id) => this.cache.acquireLock(this.refreshLockKey(scope, version, id), owner, lockMs)));
-        const toRefresh = ours.filter((_id, i) => locks[i] !== 'held');
-        if (!toRefresh.length) return;
-        // The lock is left to expire: released early, a process that read the stale entry just
-        // before our write could take it and refresh a second time.
-        const keys = toRefresh.map((id) => this.flightKey(scope, flightVersion, id));
-        const idOf = new Map(toRefresh.map((id, i) => [keys[i] as string, id]));
-        await this.coalescer.loadMany(keys, (batch, signal) =>
-          this.fetchAndStore(
-            scope,
-            version,
-            batch.map((k) => idOf.get(k) as string),
-            options,
-            fetch,
-            signal,
-            (id) => this.flightKey(scope, flightVersion, id),
-          ),
-        );
-        if (this.metrics) this.metrics.cacheLookups.inc({ layer: 'shared', result: 'refreshed' }, toRefresh.length);
-      } catch (err) {
-        this.options.logger?.debug(
-          { namespace: scope.namespace, err: (err as Error).message },
-          'background refresh failed: the stale value stays',
-        );
-      } finally {
-        for (const id of ours) this.refreshing.delete(this.flightKey(scope, flightVersion, id));
-      }
-    })();
-    this.background.add(run);
-    void run.finally(() => this.background.delete(run));
+    return answer;
   }
 
   private count(result: 'hit' | 'stale' | 'miss', n: number): void {
     if (n > 0) this.lookupCounters?.[result].inc(n);
   }
+}
 
-  private flightKey(scope: CacheScope, version: string, id: string): string {
-    return `${scope.namespace}\u0000${scope.identity}\u0000${version}\u0000${id}`;
-  }
+function isFresh<T>(lookup: Lookup<T>): lookup is { state: 'fresh'; value: T; freshUntil?: number } {
+  return lookup.state === 'fresh';
+}
 
-  private key(scope: CacheScope, id: string): string {
-    return cacheKey(this.prefix, scope.namespace, scope.identity, 'r', id);
-  }
+function scopeKeyOf(scope: CacheScope): string {
+  return `${scope.namespace}\u0000${scope.identity}`;
+}
 
-  private refreshLockKey(scope: CacheScope, version: string, id: string): string {
-    // Hashed: ids can be long, and the lock key only needs to be unique.
-    const digest = createHash('sha256').update(`${version}\u0000${id}`).digest('hex').slice(0, 24);
-    return cacheKey(this.prefix, scope.namespace, scope.identity, 'refresh', digest);
-  }
+/** Whether every hot entry was read under `version` and this process's `epoch` of the scope. */
+function servable(hits: readonly HotEntry[], version: string, epoch: number): boolean {
+  for (const h of hits) if (h.v !== version || h.e !== epoch) return false;
+  return true;
+}
 
-  private invalidationChannel(): string {
-    return `${this.prefix}:invalidations`;
-  }
-
-  /** {@link versionKey}, remembered per scope for the warm path (bounded like the hot layer). */
-  private versionKeyOf(scopeKey: string, scope: CacheScope): string {
-    let key = this.versionKeys.get(scopeKey);
-    if (key === undefined) {
-      if (this.versionKeys.size >= this.hotMax) this.versionKeys.clear();
-      key = this.versionKey(scope);
-      this.versionKeys.set(scopeKey, key);
-    }
-    return key;
-  }
-
-  private versionKey(scope: CacheScope): string {
-    return cacheKey(this.prefix, scope.namespace, scope.identity, 'version');
-  }
+/** The hot values, as the caller's type: they were written by loads of that type for this scope. */
+function valuesOf<T>(hits: readonly HotEntry[]): T[] {
+  const values = new Array<T>(hits.length);
+  for (let i = 0; i < hits.length; i++) values[i] = hits[i]?.d as T;
+  return values;
 }
