@@ -22,6 +22,7 @@ import { bandwidthCredentials } from './upstreams/bandwidth/credentials';
 import { createBandwidthLoaders, type BandwidthLoaders } from './upstreams/bandwidth/loaders';
 import { createRtsLoaders, type RtsLoaders } from './upstreams/rts/loaders';
 import type { Cancellation, SignalSource } from './runtime/cancellation';
+import type { LeftOutReport } from './paging/left-out';
 
 /** Typed API of each configured upstream; absent when its endpoint is not configured. */
 export interface UpstreamApis {
@@ -49,7 +50,7 @@ export interface GatewayServices {
 }
 
 /** The GraphQL context of one operation. */
-export interface GatewayContext {
+export interface GatewayContext extends LeftOutReport {
   principal: Principal;
   services: GatewayServices;
   /** The gateway's logger: every line written while serving this operation carries its request id (the request scope). */
@@ -66,6 +67,7 @@ export interface GatewayContext {
 export class OperationContext implements GatewayContext {
   readonly logger: Logger;
   readonly loaders: RequestLoaders;
+  leftOut: LeftOutReport['leftOut'] = undefined;
 
   constructor(
     readonly principal: Principal,

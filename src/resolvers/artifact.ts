@@ -4,18 +4,12 @@ import type { GatewayContext } from '../context';
 import { requireApi } from '../context';
 import { badUserInput } from '../errors';
 import { createArtifactCommands, type ArtifactCommands, type RepositoryChange, type RepositoryRef } from '../upstreams/artifact/commands';
-import type { Page, SearchPageKey } from '../upstreams/artifact/loaders';
+import type { SearchPageKey } from '../upstreams/artifact/loaders';
 import { upstreamFormat, type RepositoryModel } from '../upstreams/artifact/mapping';
-import {
-  countedConnection,
-  pageWindow,
-  positionedConnection,
-  reportLeftOut,
-  upstreamPagesFor,
-  type LeftOutRow,
-  type PageWindow,
-  type PositionedRows,
-} from './connection';
+import { countedConnection, positionedConnection } from '../paging/connection';
+import { reportLeftOut } from '../paging/left-out';
+import { readPagedWindow } from '../paging/rows';
+import { pageWindow, type PageWindow } from '../paging/window';
 import * as input from './artifact-inputs';
 
 /** What a `RepositoryMutationResult` resolves from: the answer, and where to read the repository. */
@@ -31,41 +25,6 @@ const PAGING = { defaultFirst: 20, maxFirst: 100 };
 /** Largest page the gateway asks the upstream for. */
 const MAX_UPSTREAM_PAGE = 100;
 
-/**
- * The rows of a window of an offset-paged list, read page by page. The total, for lists without
- * one upstream, is known only once a short page was seen (`more` tells whether rows may follow).
- */
-interface WindowRead<T> extends PositionedRows<T> {
-  rows: Array<{ position: number; node: T }>;
-  leftOut: LeftOutRow[];
-}
-
-/**
- * Reads the upstream pages covering `window`. The page size follows `first`, so paging on with
- * the same `first` costs one call per page. Null when a page answered "missing".
- */
-async function readWindow<T>(
-  window: PageWindow,
-  page: (pageNo: number, pageSize: number) => Promise<Page<T> | null>,
-): Promise<WindowRead<T> | null> {
-  const pageSize = Math.min(Math.max(window.limit, 1), MAX_UPSTREAM_PAGE);
-  const { firstPage, lastPage } = upstreamPagesFor(window, pageSize);
-  const pages = await Promise.all(Array.from({ length: lastPage - firstPage + 1 }, (_, i) => page(firstPage + i, pageSize)));
-  if (pages.some((p) => p === null)) return null;
-  const read = pages as Array<Page<T>>;
-  const end = window.offset + window.limit;
-  const inWindow = (position: number) => position >= window.offset && position < end;
-  const shortIndex = read.findIndex((p) => p.count < pageSize);
-  const reported = read[0]?.total ?? null;
-  const total = reported ?? (shortIndex >= 0 ? (firstPage + shortIndex - 1) * pageSize + (read[shortIndex]?.count ?? 0) : null);
-  return {
-    rows: read.flatMap((p) => p.rows).filter((r) => inWindow(r.position)),
-    leftOut: read.flatMap((p) => p.leftOut).filter((r) => inWindow(r.position)),
-    total,
-    more: total !== null ? end < total : shortIndex < 0,
-  };
-}
-
 /** searchArtifacts and artifactsByChecksum: the same coordinated search, by name or by checksum. */
 async function searchConnection(
   ctx: GatewayContext,
@@ -80,7 +39,9 @@ async function searchConnection(
     projectId: input.optionalProject(search.projectId),
   };
   const loaders = ctx.loaders.artifact;
-  const read = await readWindow(window, (pageNo, pageSize) => loaders.searchPage.load({ pageNo, pageSize, ...base }));
+  const read = await readPagedWindow(window, MAX_UPSTREAM_PAGE, (pageNo, pageSize) =>
+    loaders.searchPage.load({ pageNo, pageSize, ...base }),
+  );
   if (!read) return null;
   reportLeftOut(ctx, info, read.leftOut, 'search hit', 'artifact');
   return positionedConnection(read, window);
@@ -137,7 +98,9 @@ export const artifactResolvers: Resolvers = {
         inRecycleBin: filter?.inRecycleBin ?? undefined,
       };
       const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.repositoryPage.load({ pageNo, pageSize, ...base }));
+      const read = await readPagedWindow(window, MAX_UPSTREAM_PAGE, (pageNo, pageSize) =>
+        loaders.repositoryPage.load({ pageNo, pageSize, ...base }),
+      );
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'repository', 'artifact');
       return countedConnection(read, window);
@@ -204,7 +167,9 @@ export const artifactResolvers: Resolvers = {
         repositoryId: input.repositoryId(repositoryId, 'repositoryId'),
       };
       const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.auditPage.load({ pageNo, pageSize, ...base }));
+      const read = await readPagedWindow(window, MAX_UPSTREAM_PAGE, (pageNo, pageSize) =>
+        loaders.auditPage.load({ pageNo, pageSize, ...base }),
+      );
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'audit log entry', 'artifact');
       return countedConnection(read, window);
@@ -214,7 +179,9 @@ export const artifactResolvers: Resolvers = {
       const window = pageWindow(first, after, PAGING);
       const project = input.optionalProject(projectId);
       const loaders = ctx.loaders.artifact;
-      const read = await readWindow(window, (pageNo, pageSize) => loaders.followedPage.load({ projectId: project, pageNo, pageSize }));
+      const read = await readPagedWindow(window, MAX_UPSTREAM_PAGE, (pageNo, pageSize) =>
+        loaders.followedPage.load({ projectId: project, pageNo, pageSize }),
+      );
       if (!read) return null;
       reportLeftOut(ctx, info, read.leftOut, 'followed artifact', 'artifact');
       return countedConnection(read, window);

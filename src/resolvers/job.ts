@@ -2,7 +2,9 @@ import type { JobFilter, Resolvers } from '../generated/graphql';
 import { badUserInput } from '../errors';
 import type { ComestriJobQuery } from '../upstreams/comestri/client';
 import { comestriTime } from '../upstreams/comestri/mapping';
-import { pageWindow, positionedConnection, reportLeftOut } from './connection';
+import { positionedConnection } from '../paging/connection';
+import { reportLeftOut } from '../paging/left-out';
+import { pageWindow } from '../paging/window';
 
 /** `first` when absent, and the most `jobs` answers at once (documented in schema/job.graphql). */
 export const JOBS_DEFAULT_FIRST = 20;

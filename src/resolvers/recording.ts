@@ -5,32 +5,14 @@ import { mediaLinkSignerFor, mediaPath } from '../media/media-links';
 import type { RecordingKey, RecordingListFilter, TranscribeRecordingBody } from '../upstreams/bandwidth/client';
 import { bandwidthCredentials } from '../upstreams/bandwidth/credentials';
 import { idProblem, normaliseE164, type IdKind } from '../upstreams/bandwidth/ids';
-import { recordingScopes, type LeftOutRecording, type RecordingList } from '../upstreams/bandwidth/loaders';
+import { recordingScopes } from '../upstreams/bandwidth/loaders';
 import type { RecordingModel } from '../upstreams/bandwidth/mapping';
-import { pageWindow, positionedConnection, reportLeftOut, type Connection, type PageWindow } from './connection';
+import { positionedConnection } from '../paging/connection';
+import { reportLeftOut } from '../paging/left-out';
+import { listWindow } from '../paging/rows';
+import { pageWindow } from '../paging/window';
 
 const PAGE = { defaultFirst: 100, maxFirst: 1000 };
-
-/**
- * The window of the account list: the first `limit` readable rows from `offset` on. Cursors are
- * upstream positions, so a row left out keeps its place, the next page starts right after the
- * last row served, and nothing is skipped or served twice. Answers the connection and the
- * left-out rows it stepped over (to report).
- */
-function recordingsWindow(
-  list: RecordingList,
-  window: PageWindow,
-): { connection: Connection<RecordingModel>; leftOut: LeftOutRecording[] } {
-  const candidates = list.rows.filter((r) => r.position >= window.offset);
-  const taken = candidates.slice(0, window.limit);
-  const more = candidates.length > taken.length;
-  const last = taken[taken.length - 1];
-  const through = window.limit === 0 ? window.offset - 1 : more && last ? last.position : list.total - 1;
-  return {
-    connection: positionedConnection({ rows: taken, total: list.total, more }, window),
-    leftOut: list.leftOut.filter((r) => r.position >= window.offset && r.position <= through),
-  };
-}
 
 function checkId(kind: IdKind, value: string): string {
   const problem = idProblem(kind, value);
@@ -190,9 +172,9 @@ export const recordingResolvers: Resolvers = {
       const checked = listFilter(filter);
       const window = pageWindow(first, after, PAGE);
       const list = unwrap(await ctx.loaders.bandwidth.accountRecordings.load({ accountId: account, filter: checked }));
-      const { connection, leftOut } = recordingsWindow(list, window);
+      const { read, leftOut } = listWindow(list, window);
       reportLeftOut(ctx, info, leftOut, 'recording', 'bandwidth');
-      return { capped: list.capped, ...connection };
+      return { capped: list.capped, ...positionedConnection(read, window) };
     },
     async callRecordings(_root, { accountId, callId }, ctx) {
       const account = accountOf(ctx, accountId);

@@ -1,4 +1,4 @@
-import { planJobPages } from '../../src/upstreams/comestri/paging';
+import { planPages } from '../../src/paging/window';
 
 /** The absolute offsets a plan fetches. */
 function covered(plan: { perPage: number; pages: number[] }): [number, number] {
@@ -30,23 +30,23 @@ describe('planning Comestri page calls for a window of absolute offsets', () => 
       { perPage: 100, pages: [1] },
     ],
   ])('covers %j with one call when one page can: %j', (window, plan) => {
-    expect(planJobPages(window, 100)).toEqual(plan);
+    expect(planPages(window, 100)).toEqual(plan);
   });
 
   it('falls back to consecutive pages of the largest size when no single page holds the window', () => {
-    expect(planJobPages({ offset: 5, limit: 100 }, 100)).toEqual({ perPage: 100, pages: [1, 2] });
-    expect(planJobPages({ offset: 95, limit: 30 }, 10)).toEqual({ perPage: 10, pages: [10, 11, 12, 13] });
+    expect(planPages({ offset: 5, limit: 100 }, 100)).toEqual({ perPage: 100, pages: [1, 2] });
+    expect(planPages({ offset: 95, limit: 30 }, 10)).toEqual({ perPage: 10, pages: [10, 11, 12, 13] });
   });
 
   it('asks for one row of page 1 when only the total is wanted', () => {
-    expect(planJobPages({ offset: 60, limit: 0 }, 100)).toEqual({ perPage: 1, pages: [1] });
+    expect(planPages({ offset: 60, limit: 0 }, 100)).toEqual({ perPage: 1, pages: [1] });
   });
 
   it('always covers the whole window, whatever its offset and size', () => {
     for (let offset = 0; offset < 250; offset += 7) {
       for (const limit of [1, 2, 13, 50, 99, 100]) {
         for (const max of [10, 37, 100]) {
-          const plan = planJobPages({ offset, limit }, max);
+          const plan = planPages({ offset, limit }, max);
           const [from, to] = covered(plan);
           expect(plan.perPage).toBeLessThanOrEqual(max);
           expect(from).toBeLessThanOrEqual(offset);
@@ -57,6 +57,6 @@ describe('planning Comestri page calls for a window of absolute offsets', () => 
   });
 
   it('refuses a maximum page size that is not a positive integer, naming the value', () => {
-    expect(() => planJobPages({ offset: 0, limit: 1 }, 0)).toThrow(new TypeError('maxPerPage must be a positive integer, got 0'));
+    expect(() => planPages({ offset: 0, limit: 1 }, 0)).toThrow(new TypeError('maxPerPage must be a positive integer, got 0'));
   });
 });

@@ -14,6 +14,7 @@ import type {
   StorageUsage,
 } from '../../generated/graphql';
 import { UpstreamBadResponseError } from '../../errors';
+import type { LeftOutRow } from '../../paging/left-out';
 import { toUtcIso } from '../../time';
 
 /**
@@ -86,15 +87,6 @@ export function parseSize(value: string | null | undefined): number | null {
 }
 
 // ---------- shared pieces ----------
-
-/** A row of a list answer the gateway left out, with why (reported as an error at the list's path). */
-export interface LeftOutRow {
-  /** Absolute position of the row in the upstream's ordering. */
-  position: number;
-  /** The row's id where it had one. */
-  id: string | null;
-  reason: string;
-}
 
 /** A list answer after mapping: readable rows with their positions, and those left out. */
 export interface MappedRows<T> {

@@ -6,6 +6,7 @@ import type { BandwidthClient, RecordingKey, RecordingListFilter } from './clien
 import { ACCOUNT_LIST_CAP } from './client';
 import type { BandwidthCredentials } from './credentials';
 import { UpstreamBadResponseError } from '../../errors';
+import type { LeftOutRow } from '../../paging/left-out';
 import { mapRecording, mapTranscript, type RecordingModel } from './mapping';
 import type { SignalSource } from '../../runtime/cancellation';
 
@@ -19,19 +20,11 @@ export interface AccountListKey {
   filter: RecordingListFilter;
 }
 
-/** A row of the account-wide list the gateway cannot read: left out, reported with its reason. */
-export interface LeftOutRecording {
-  /** Position in the upstream list. */
-  position: number;
-  id: string | null;
-  reason: string;
-}
-
 /** The account-wide list after mapping. */
 export interface RecordingList {
   /** Readable rows with their position in the upstream's order. */
   rows: Array<{ position: number; node: RecordingModel }>;
-  leftOut: LeftOutRecording[];
+  leftOut: LeftOutRow[];
   /** Entries the upstream answered (left-out ones included). */
   total: number;
   /** The upstream answered its maximum number of entries: more may match the filter. */

@@ -3,11 +3,12 @@ import type { Job } from '../../generated/graphql';
 import type { ResultCache } from '../../cache/result-cache';
 import { toError, UpstreamBadResponseError, UpstreamHttpError } from '../../errors';
 import type { Metrics } from '../../observability/metrics';
-import type { LeftOutRow, PageWindow, PositionedRows } from '../../resolvers/connection';
+import type { PositionedRows } from '../../paging/connection';
+import type { LeftOutRow } from '../../paging/left-out';
 import type { ComestriCredentials } from './auth';
 import type { ComestriClient, ComestriJobQuery } from './client';
 import { isUnreadableJob, mapJobPage, type JobPage } from './mapping';
-import { planJobPages } from './paging';
+import { planPages, type PageWindow } from '../../paging/window';
 import type { SignalSource } from '../../runtime/cancellation';
 
 export interface ComestriLoaderDeps {
@@ -135,11 +136,11 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
    * repeated.
    */
   async function window(query: ComestriJobQuery, wanted: PageWindow): Promise<JobWindow> {
-    let plan = planJobPages(wanted, deps.maxPerPage);
+    let plan = planPages(wanted, deps.maxPerPage);
     let pages = await loadPages(query, plan.pages, plan.perPage);
     const served = Math.min(...pages.map((p) => p.perPage));
     if (served < plan.perPage) {
-      plan = planJobPages(wanted, served);
+      plan = planPages(wanted, served);
       pages = await loadPages(query, plan.pages, plan.perPage);
     }
     const end = wanted.offset + wanted.limit;

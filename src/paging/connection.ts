@@ -1,57 +1,7 @@
-import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import type { UpstreamName } from '../config';
-import { badUserInput } from '../errors';
-import { reportLeftOutRow } from '../plugins/left-out-rows';
+import type { LeftOutRow } from './left-out';
+import { encodeCursor, type PageWindow } from './window';
 
-/**
- * Relay connections over offset-paged upstreams. A cursor is an opaque, versioned encoding of
- * the absolute position of an item in the upstream's ordering, so it survives different page
- * sizes between requests (the gateway maps offsets to whatever page size it asks upstream for).
- */
-export interface PageWindow {
-  /** Absolute index of the first item wanted. */
-  offset: number;
-  /** How many items wanted. */
-  limit: number;
-}
-
-export interface PageArgsOptions {
-  /** `first` when absent. */
-  defaultFirst: number;
-  /** Largest `first` accepted (documented in the schema description). */
-  maxFirst: number;
-}
-
-const PREFIX = 'gw1:';
-
-export function encodeCursor(offset: number): string {
-  return Buffer.from(`${PREFIX}${offset}`, 'utf8').toString('base64url');
-}
-
-/** Absolute offset of a cursor; BAD_USER_INPUT when it is not one of ours. */
-export function decodeCursor(cursor: string, argument = 'after'): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = /^gw1:(\d{1,9})$/.exec(text);
-  if (!m) throw badUserInput(`${argument} is not a cursor this gateway issued`, { argument });
-  return Number(m[1]);
-}
-
-/** Validates `first`/`after` and answers the window of items wanted. */
-export function pageWindow(first: number | null | undefined, after: string | null | undefined, options: PageArgsOptions): PageWindow {
-  if (first !== null && first !== undefined && (first < 0 || first > options.maxFirst)) {
-    throw badUserInput(`first must be between 0 and ${options.maxFirst}, got ${first}`, { argument: 'first' });
-  }
-  const offset = after ? decodeCursor(after) + 1 : 0;
-  return { offset, limit: first ?? options.defaultFirst };
-}
-
-/** Upstream page numbers (1-based) and size that cover a window. */
-export function upstreamPagesFor(window: PageWindow, pageSize: number): { firstPage: number; lastPage: number; pageSize: number } {
-  const firstPage = Math.floor(window.offset / pageSize) + 1;
-  const lastPage = Math.max(firstPage, Math.floor((window.offset + Math.max(window.limit, 1) - 1) / pageSize) + 1);
-  return { firstPage, lastPage, pageSize };
-}
-
+/** A Relay connection: the page of nodes with their cursors, and where it sits in the list. */
 export interface Connection<T> {
   edges: Array<{ cursor: string; node: T }>;
   nodes: T[];
@@ -77,15 +27,6 @@ export function toConnection<T>(items: readonly T[], window: PageWindow, totalCo
     },
     totalCount,
   };
-}
-
-/** A row of an upstream list the gateway cannot read: left out of the list, reported with why. */
-export interface LeftOutRow {
-  /** Absolute position of the row in the upstream's ordering. */
-  position: number;
-  /** The row's id where it had a readable one. */
-  id: string | null;
-  reason: string;
 }
 
 /** The readable rows of a window, at their upstream positions. */
@@ -144,24 +85,4 @@ function connectionOf<T, Total extends number | null>(
     },
     totalCount: total,
   };
-}
-
-/**
- * Rows left out of a list the answer still carries (its items are non-null, so one cannot be
- * nulled alone): one UPSTREAM_BAD_RESPONSE error each, at the list's path.
- */
-export function reportLeftOut(
-  context: object,
-  info: GraphQLResolveInfo,
-  leftOut: readonly LeftOutRow[],
-  what: string,
-  upstream: UpstreamName,
-): void {
-  for (const row of leftOut) {
-    reportLeftOutRow(context, {
-      message: `A ${what} (position ${row.position}${row.id ? `, ${row.id}` : ''}) was left out: ${upstream} sent a row the gateway cannot read (${row.reason})`,
-      path: responsePathAsArray(info.path),
-      extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream },
-    });
-  }
 }
