@@ -5,7 +5,7 @@ import { mediaLinkSignerFor, mediaPath } from '../media/media-links';
 import type { RecordingKey, RecordingListFilter, TranscribeRecordingBody } from '../upstreams/bandwidth/client';
 import { bandwidthCredentials } from '../upstreams/bandwidth/credentials';
 import { idProblem, normaliseE164, type IdKind } from '../upstreams/bandwidth/ids';
-import { recordingScopes } from '../upstreams/bandwidth/loaders';
+import { createBandwidthCommands, type BandwidthCommands } from '../upstreams/bandwidth/commands';
 import type { RecordingModel } from '../upstreams/bandwidth/mapping';
 import { positionedConnection } from '../paging/connection';
 import { reportLeftOut } from '../paging/left-out';
@@ -99,24 +99,12 @@ function transcriptionBody(input: TranscriptionRequestInput | null | undefined):
   return body;
 }
 
-type Stale = 'recordings' | 'recordings+transcripts';
-
-/**
- * Runs a mutation, then drops the cached reads it makes stale, whatever its outcome: a delete
- * that timed out or answered 404 may still have changed (or shown the absence of) what is
- * cached. A failure answers null with the error.
- */
-async function mutate(ctx: GatewayContext, stale: Stale, call: () => Promise<void>) {
-  const scopes = recordingScopes(bandwidthCredentials(ctx.services.config));
-  try {
-    await call();
-    return { ok: true, traceId: null, message: null };
-  } finally {
-    await ctx.services.results.invalidate(scopes.recordings);
-    if (stale === 'recordings+transcripts') await ctx.services.results.invalidate(scopes.transcripts);
-    ctx.loaders.bandwidth.forget();
-  }
+function commandsOf(ctx: GatewayContext): BandwidthCommands {
+  return createBandwidthCommands(requireApi(ctx.services, 'bandwidth'), ctx.loaders.bandwidth);
 }
+
+/** What a recording mutation answers once its command ran (a failure answers null with the error). */
+const done = () => ({ ok: true, traceId: null, message: null });
 
 function unwrap<T>(value: T | Error): T {
   if (value instanceof Error) throw toGraphQLError(value);
@@ -128,40 +116,29 @@ const mutations: MutationResolvers<GatewayContext> = {
     const account = accountOf(ctx, accountId);
     checkId('callId', callId);
     const body = { state: state === 'PAUSED' ? ('paused' as const) : ('recording' as const) };
-    return mutate(ctx, 'recordings', () =>
-      requireApi(ctx.services, 'bandwidth').updateRecordingState(
-        account,
-        callId,
-        body,
-        bandwidthCredentials(ctx.services.config),
-        ctx.signal,
-      ),
-    );
+    await commandsOf(ctx).updateRecordingState(account, callId, body);
+    return done();
   },
   async requestTranscription(_root, args, ctx) {
     const key = recordingKey(ctx, args);
     const body = transcriptionBody(args.input);
-    return mutate(ctx, 'recordings+transcripts', () =>
-      requireApi(ctx.services, 'bandwidth').requestTranscription(key, body, bandwidthCredentials(ctx.services.config), ctx.signal),
-    );
+    await commandsOf(ctx).requestTranscription(key, body);
+    return done();
   },
   async deleteRecording(_root, args, ctx) {
     const key = recordingKey(ctx, args);
-    return mutate(ctx, 'recordings+transcripts', () =>
-      requireApi(ctx.services, 'bandwidth').deleteRecording(key, bandwidthCredentials(ctx.services.config), ctx.signal),
-    );
+    await commandsOf(ctx).deleteRecording(key);
+    return done();
   },
   async deleteRecordingMedia(_root, args, ctx) {
     const key = recordingKey(ctx, args);
-    return mutate(ctx, 'recordings', () =>
-      requireApi(ctx.services, 'bandwidth').deleteRecordingMedia(key, bandwidthCredentials(ctx.services.config), ctx.signal),
-    );
+    await commandsOf(ctx).deleteRecordingMedia(key);
+    return done();
   },
   async deleteRecordingTranscription(_root, args, ctx) {
     const key = recordingKey(ctx, args);
-    return mutate(ctx, 'recordings+transcripts', () =>
-      requireApi(ctx.services, 'bandwidth').deleteRecordingTranscription(key, bandwidthCredentials(ctx.services.config), ctx.signal),
-    );
+    await commandsOf(ctx).deleteRecordingTranscription(key);
+    return done();
   },
 };
 

@@ -57,6 +57,9 @@ export function recordingScopes(credentials: BandwidthCredentials): { recordings
   };
 }
 
+/** What a mutation can make stale: recordings (one, a call's, an account's lists) and transcripts. */
+export type BandwidthCacheGroup = keyof ReturnType<typeof recordingScopes>;
+
 /** Stands for "the upstream answered 404" inside the cache layer (an Error, so never cached). */
 const NOT_FOUND = new Error('not found at bandwidth');
 
@@ -190,15 +193,19 @@ export function createBandwidthLoaders(deps: BandwidthLoaderDeps, credentials: B
     { cacheKeyFn: recordingId, maxBatchSize: Number.POSITIVE_INFINITY },
   );
 
-  /** After a mutation: nothing this request loaded before it may answer a later field. */
-  function forget(): void {
+  /**
+   * After a mutation: makes the shared cache's entries of `groups` stale for every process, and
+   * forgets what this request already loaded (a later field of the same operation reads anew).
+   */
+  async function invalidate(groups: readonly BandwidthCacheGroup[]): Promise<void> {
     recording.clearAll();
     callRecordings.clearAll();
     accountRecordings.clearAll();
     transcript.clearAll();
+    await Promise.all(groups.map((g) => deps.results.invalidate(scopes[g])));
   }
 
-  return { recording, callRecordings, accountRecordings, transcript, forget, scopes, credentials };
+  return { recording, callRecordings, accountRecordings, transcript, invalidate, scopes, credentials, cancel };
 }
 
 export type BandwidthLoaders = ReturnType<typeof createBandwidthLoaders>;
