@@ -130,6 +130,21 @@ export interface GatewayConfig {
   tokenEncryptionKey: string | undefined;
   /** Redis AUTH and TLS given apart from the URL (secrets stores hand them out separately). */
   redisAuth: { username?: string; password?: string; tlsCa?: string };
+  /** Live updates (subscriptions over WebSocket and SSE). */
+  live: LiveConfig;
+}
+
+export interface LiveConfig {
+  /** How often a watched upstream resource is fetched (ms, at least 1000). */
+  pollIntervalMs: number;
+  /** Most subscriptions one WebSocket connection may hold at once. */
+  maxSubscriptionsPerConnection: number;
+  /** Most subscriptions one gateway key (or signed-in subject) may hold at once, per gateway process. */
+  maxSubscriptionsPerCaller: number;
+  /** Most ids one subscription may watch (`pipelineRuns(ids:)`). */
+  maxIdsPerSubscription: number;
+  /** Events waiting for a slow subscriber before it is dropped. */
+  maxBufferedEvents: number;
 }
 
 export interface OutboundConfig {
@@ -365,6 +380,11 @@ const variables = {
   PERSISTED_QUERIES: bool.default(true),
   PERSISTED_QUERIES_TTL_SECONDS: intIn(60, 2592000).default(86400),
   TRUSTED_DOCUMENTS: optionalString,
+  LIVE_POLL_INTERVAL_MS: intIn(1000, 3600000).default(5000),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: intIn(1, 10000).default(100),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CALLER: intIn(1, 1000000).default(1000),
+  LIVE_MAX_IDS_PER_SUBSCRIPTION: intIn(1, 1000).default(100),
+  LIVE_MAX_BUFFERED_EVENTS: intIn(1, 100000).default(256),
   OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
   OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl.optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: baseUrl.optional(),
@@ -575,6 +595,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
       username: v.REDIS_USERNAME,
       password: v.REDIS_PASSWORD,
       tlsCa: v.REDIS_TLS_CA_FILE ? readPem('REDIS_TLS_CA_FILE', v.REDIS_TLS_CA_FILE).join('\n') : undefined,
+    },
+    live: {
+      pollIntervalMs: v.LIVE_POLL_INTERVAL_MS,
+      maxSubscriptionsPerConnection: v.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerCaller: v.LIVE_MAX_SUBSCRIPTIONS_PER_CALLER,
+      maxIdsPerSubscription: v.LIVE_MAX_IDS_PER_SUBSCRIPTION,
+      maxBufferedEvents: v.LIVE_MAX_BUFFERED_EVENTS,
     },
   };
 }

@@ -23,6 +23,7 @@ import { createBandwidthLoaders, type BandwidthLoaders } from './upstreams/bandw
 import { createRtsLoaders, type RtsLoaders } from './upstreams/rts/loaders';
 import type { Cancellation, SignalSource } from './runtime/cancellation';
 import type { LeftOutReport } from './paging/left-out';
+import type { LiveHub } from './live/live-hub';
 
 /** Typed API of each configured upstream; absent when its endpoint is not configured. */
 export interface UpstreamApis {
@@ -47,6 +48,8 @@ export interface GatewayServices {
   authenticator: Authenticator;
   /** OpenTelemetry spans; absent when tracing is off. */
   tracing?: GatewayTracing | null;
+  /** Live updates (subscriptions); absent only where a gateway is assembled without them (unit tests). */
+  live?: LiveHub;
 }
 
 /** The GraphQL context of one operation. */

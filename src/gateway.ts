@@ -40,6 +40,11 @@ import { createMediaRoute } from './media/recording-media';
 import { ArtifactClient, detectArtifactEmbeddedError } from './upstreams/artifact/client';
 import { leftOutRowsPlugin } from './plugins/left-out-rows';
 import { CompiledExecution } from './plugins/compiled-execution';
+import { LiveHub } from './live/live-hub';
+import { RedisLiveCoordination } from './live/coordination';
+import { attachLiveWebSocket } from './live/websocket';
+import { createLiveStreamRoute } from './live/sse';
+import type { LiveOperationDeps } from './live/operation';
 
 export const GATEWAY_VERSION: string = (() => {
   try {
@@ -197,6 +202,17 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     authenticator: new Authenticator(new GatewayKeys(config.apiKeys), config.keyPolicies),
     tracing,
   };
+  // Live updates share their polls through Redis where the cache can carry messages (single
+  // node, Sentinel); otherwise (in-process cache, Redis Cluster) each process polls alone.
+  services.live = new LiveHub({
+    config: config.live,
+    coordination:
+      cache instanceof RedisCache && cache.broadcast
+        ? new RedisLiveCoordination(cache.connection, cache.broadcast, config.cachePrefix, logger)
+        : undefined,
+    logger,
+    metrics,
+  });
 
   const schema = makeExecutableSchema<GatewayContext>({
     typeDefs: loadTypeDefs(),
@@ -236,8 +252,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   });
   await apollo.start();
 
-  const routes: RouteHandler[] = [createIdeAssetRoute(), createMediaRoute(services)];
+  const formatError = createFormatError({ logger, production: config.production });
+  const live: LiveOperationDeps = { services, schema, scopeDefaults: scopeDefaultsOf(config), formatError };
+  const routes: RouteHandler[] = [createLiveStreamRoute(live), createIdeAssetRoute(), createMediaRoute(services)];
   const http = new GatewayHttpServer({ services, apollo, routes });
+  const liveSockets = attachLiveWebSocket(http.server, live);
 
   let closed = false;
   return {
@@ -257,6 +276,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     async close() {
       if (closed) return;
       closed = true;
+      // Subscriptions end first (clients see them complete), so no stream holds the drain up.
+      services.live?.close();
+      await liveSockets.close();
       if (http.server.listening) await http.drain(config.shutdownGraceMs);
       await apollo.stop();
       await tracing?.shutdown();

@@ -80,6 +80,15 @@ export class RedisCache implements Cache {
     this.client.on('close', () => this.markDown('connection closed'));
   }
 
+  /**
+   * The Redis connection itself, for coordination the {@link Cache} interface does not model
+   * (live updates' leases and interest sets, src/live/coordination.ts). Same failure rules:
+   * no offline queue, short command timeout.
+   */
+  get connection(): Redis | Cluster {
+    return this.client;
+  }
+
   /** Resolves once connected, or after `timeoutMs` (the gateway starts either way). */
   async waitReady(timeoutMs: number): Promise<boolean> {
     if (!this.down) return true;

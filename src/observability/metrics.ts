@@ -84,6 +84,42 @@ export function createMetrics() {
       labelNames: ['upstream'] as const,
       registers: [registry],
     }),
+    liveSubscriptions: new Gauge({
+      name: 'gateway_live_subscriptions',
+      help: 'Live subscriptions open in this process, by kind (pipeline, job, deployment)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    liveConnections: new Gauge({
+      name: 'gateway_live_connections',
+      help: 'Open live connections, by transport (websocket, sse)',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    livePolls: new Counter({
+      name: 'gateway_live_polls_total',
+      help: 'Polls of a live topic by this process (each one fetch of all its ids), by kind and outcome',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    liveLeases: new Gauge({
+      name: 'gateway_live_leases',
+      help: 'Live topics this process polls for every replica (holds the lease of), by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    liveEvents: new Counter({
+      name: 'gateway_live_events_total',
+      help: 'Subscription events sent (a change of what a subscriber selected), by transport',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    liveDropped: new Counter({
+      name: 'gateway_live_dropped_total',
+      help: 'Subscriptions dropped because the client did not keep up, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     tokenFetches: new Counter({
       name: 'gateway_iam_token_fetches_total',
       help: 'IAM token logins performed by this process',

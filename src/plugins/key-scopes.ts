@@ -51,7 +51,7 @@ export function scopeDefaultsOf(config: GatewayConfig): ScopeDefaults {
 }
 
 /** Root fields whose default project is the RTS one (HUAWEI_PROJECT_ID), not CodeArts'. */
-const RTS_FIELDS = new Set(['softwareDeployments', 'softwareDeployment']);
+const RTS_FIELDS = new Set(['softwareDeployments', 'softwareDeployment', 'softwareDeploymentUpdated']);
 
 /**
  * Finds what an operation would touch, without running it: each `projectId` and `accountId`
@@ -69,7 +69,12 @@ export function operationScope(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const seen = new Set<string>();
-  const root = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
+  const root =
+    operation.operation === OperationTypeNode.MUTATION
+      ? schema.getMutationType()
+      : operation.operation === OperationTypeNode.SUBSCRIPTION
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
   if (!root) return scope;
 
   const note = (kind: 'project' | 'account', value: unknown, rootField: string) => {
@@ -135,7 +140,8 @@ export function operationScope(
 
 /** The first thing `policy` forbids in `scope`, or undefined when it allows all of it. */
 export function scopeViolation(policy: KeyPolicy, kind: OperationDefinitionNode['operation'], scope: OperationScope): string | undefined {
-  if (policy.readOnly && kind !== OperationTypeNode.QUERY) return 'This gateway key is read-only: mutations are refused';
+  // Queries and subscriptions only read.
+  if (policy.readOnly && kind === OperationTypeNode.MUTATION) return 'This gateway key is read-only: mutations are refused';
   if (policy.rootFields) {
     const denied = [...scope.rootFields].find((f) => !policy.rootFields?.has(f));
     if (denied) return `This gateway key may not use the field ${denied}`;

@@ -7,7 +7,7 @@ const PROJECT_ID = /^[A-Za-z0-9]{32}$/;
 /** Deployment and server ids are UUIDs (the seed: ef422fa5-719a-419e-a10c-72e3a367b0b8). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function projectOf(ctx: GatewayContext, projectId: string | null | undefined): string {
+export function projectOf(ctx: GatewayContext, projectId: string | null | undefined): string {
   const project = projectId ?? ctx.services.config.huawei.projectId;
   if (!project)
     throw badUserInput('projectId is required: no default project (HUAWEI_PROJECT_ID) is configured', { argument: 'projectId' });
@@ -17,7 +17,7 @@ function projectOf(ctx: GatewayContext, projectId: string | null | undefined): s
   return project;
 }
 
-function checkUuid(value: string, argument: string): string {
+export function checkUuid(value: string, argument: string): string {
   if (!UUID.test(value)) throw badUserInput(`${argument} must be a UUID, got ${JSON.stringify(value.slice(0, 64))}`, { argument });
   return value;
 }

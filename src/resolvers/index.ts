@@ -5,6 +5,7 @@ import { artifactResolvers } from './artifact';
 import { jobResolvers } from './job';
 import { deploymentResolvers } from './deployment';
 import { recordingResolvers } from './recording';
+import { liveResolvers } from './live';
 
 /** Every domain's resolvers, merged. Each domain lives in its own file and stays thin. */
 export function createResolvers(info: { version: string; simulated: boolean }): Resolvers[] {
@@ -13,5 +14,5 @@ export function createResolvers(info: { version: string; simulated: boolean }): 
     JSON: JSONScalar,
     Query: { gatewayInfo: () => info },
   };
-  return [common, pipelineResolvers, artifactResolvers, jobResolvers, deploymentResolvers, recordingResolvers];
+  return [common, pipelineResolvers, artifactResolvers, jobResolvers, deploymentResolvers, recordingResolvers, liveResolvers];
 }

@@ -14,7 +14,7 @@ export const JOBS_MAX_FIRST = 100;
 const JOB_ID = /^\d{1,18}$/;
 const MAX_TEXT = 256;
 
-function checkJobId(id: string, argument: string): void {
+export function checkJobId(id: string, argument: string): void {
   if (!JOB_ID.test(id))
     throw badUserInput(`${argument}: a Comestri job id is a whole number, got ${JSON.stringify(id.slice(0, 64))}`, { argument });
 }

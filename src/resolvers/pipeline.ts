@@ -12,7 +12,7 @@ export interface PipelineParent {
   run: LatestRun | Error;
 }
 
-function projectOf(ctx: GatewayContext, projectId: string | null | undefined): string {
+export function projectOf(ctx: GatewayContext, projectId: string | null | undefined): string {
   const project = projectId ?? ctx.services.config.huawei.codeartsProjectId;
   if (!project) throw badUserInput('projectId is required: no default CodeArts project (CODEARTS_PROJECT_ID) is configured');
   if (!/^[A-Za-z0-9]{32}$/.test(project)) {
@@ -21,7 +21,7 @@ function projectOf(ctx: GatewayContext, projectId: string | null | undefined): s
   return project;
 }
 
-function checkIds(ids: readonly string[], argument: string): void {
+export function checkIds(ids: readonly string[], argument: string): void {
   const bad = ids.find((id) => !PIPELINE_ID.test(id));
   if (bad !== undefined) {
     throw badUserInput(`${argument}: a pipeline id is 32 letters and digits, got ${JSON.stringify(bad.slice(0, 64))}`, {

@@ -101,6 +101,12 @@ export class ComestriSimulator extends Simulator {
     return this;
   }
 
+  /** Changes one job's fields (its status, progress...) as the upstream would while it runs. */
+  updateJob(id: number, patch: Partial<ComestriJobBody>): this {
+    this.jobs = this.jobs.map((j) => (Number(j.id) === id ? { ...j, ...patch } : j));
+    return this;
+  }
+
   /** The jobs the simulator serves, in the order it lists them. */
   listed(): ComestriJobRow[] {
     return [...this.jobs].sort((a, b) => Number(b.id) - Number(a.id));

@@ -116,6 +116,15 @@ export class RtsSimulator extends Simulator {
     return this;
   }
 
+  /** Changes one deployment's fields (its status...) as RTS would while it deploys. */
+  updateDeployment(projectId: string, id: string, patch: Partial<RtsDeploymentBody>): this {
+    this.deployments.set(
+      projectId,
+      this.deploymentsOf(projectId).map((d) => (d.id === id ? { ...d, ...patch } : d)),
+    );
+    return this;
+  }
+
   deploymentsOf(projectId: string): RtsDeploymentRow[] {
     return this.deployments.get(projectId) ?? [];
   }

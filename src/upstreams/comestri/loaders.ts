@@ -51,6 +51,41 @@ function queryKey(query: ComestriJobQuery): string {
   ]);
 }
 
+/** One upstream call for one page, straight from the upstream (no cache); only an unreadable envelope is an error. */
+export async function fetchJobPage(
+  deps: Pick<ComestriLoaderDeps, 'client' | 'timezone'>,
+  key: JobPageKey,
+  credentials: ComestriCredentials,
+  signal?: AbortSignal,
+): Promise<JobPage | Error> {
+  let body: unknown;
+  try {
+    body = await deps.client.listJobs(key, credentials, signal);
+  } catch (err) {
+    // Comestri answers 404 for an id no job has: as a filter, that is simply no match.
+    if (key.query.id !== undefined && err instanceof UpstreamHttpError && err.statusCode === 404) {
+      return { page: key.page, perPage: key.perPage, totalEntries: 0, jobs: [] };
+    }
+    return toError(err);
+  }
+  return mapJobPage(body, key, deps.timezone);
+}
+
+/** The page key that looks one job up (the upstream has no show call: the list filtered by id). */
+export function jobLookupKey(id: string): JobPageKey {
+  return { query: { id }, page: 1, perPage: 1 };
+}
+
+/**
+ * The job `id` in a page filtered by that id: `null` when none; an entry of that id the gateway
+ * cannot read (or one with no readable id, which the filter answered for it) is UPSTREAM_BAD_RESPONSE.
+ */
+export function jobOfPage(page: JobPage, id: string): Job | null | Error {
+  const hit = page.jobs.find((j) => j.id === id) ?? page.jobs.find((j) => isUnreadableJob(j) && j.id === undefined);
+  if (hit && isUnreadableJob(hit)) return new UpstreamBadResponseError('comestri', hit.unreadable);
+  return hit ?? null;
+}
+
 /**
  * Per-request loaders of Comestri jobs. The upstream filters by one id at a time and pages by
  * number, so nothing batches into one call; the loaders dedupe within the operation (two fields
@@ -63,21 +98,6 @@ function queryKey(query: ComestriJobQuery): string {
 export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: ComestriCredentials, cancel?: SignalSource) {
   const scope = { namespace: 'comestri-jobs', identity: credentials.identity };
   const cacheIdOf = (k: JobPageKey) => `page:${k.perPage}:${k.page}:${queryKey(k.query)}`;
-
-  /** One upstream call for one page; only an unreadable envelope is an error. */
-  async function fetchPage(key: JobPageKey, callSignal: AbortSignal): Promise<JobPage | Error> {
-    let body: unknown;
-    try {
-      body = await deps.client.listJobs(key, credentials, callSignal);
-    } catch (err) {
-      // Comestri answers 404 for an id no job has: as a filter, that is simply no match.
-      if (key.query.id !== undefined && err instanceof UpstreamHttpError && err.statusCode === 404) {
-        return { page: key.page, perPage: key.perPage, totalEntries: 0, jobs: [] };
-      }
-      return toError(err);
-    }
-    return mapJobPage(body, key, deps.timezone);
-  }
 
   /**
    * Pages, through the shared cache (stale-while-revalidate for Comestri) with identical
@@ -96,7 +116,10 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
           await Promise.all(
             ids.map(async (id) => {
               const key = byCacheId.get(id);
-              out.set(id, key ? await fetchPage(key, callSignal) : new Error(`comestri page ${id} was not asked for`));
+              out.set(
+                id,
+                key ? await fetchJobPage(deps, key, credentials, callSignal) : new Error(`comestri page ${id} was not asked for`),
+              );
             }),
           );
           return out;
@@ -113,13 +136,8 @@ export function createComestriLoaders(deps: ComestriLoaderDeps, credentials: Com
    */
   const job = new DataLoader<string, Job | null, string>(async (ids) => {
     deps.metrics.observeBatch('comestri.job', ids.length);
-    const pages = await page.loadMany(ids.map((id) => ({ query: { id }, page: 1, perPage: 1 })));
-    return pages.map((p, i) => {
-      if (p instanceof Error) return p;
-      const hit = p.jobs.find((j) => j.id === ids[i]) ?? p.jobs.find((j) => isUnreadableJob(j) && j.id === undefined);
-      if (hit && isUnreadableJob(hit)) return new UpstreamBadResponseError('comestri', hit.unreadable);
-      return hit ?? null;
-    });
+    const pages = await page.loadMany(ids.map(jobLookupKey));
+    return pages.map((p, i) => (p instanceof Error ? p : jobOfPage(p, ids[i] as string)));
   });
 
   async function loadPages(query: ComestriJobQuery, pages: number[], perPage: number): Promise<JobPage[]> {

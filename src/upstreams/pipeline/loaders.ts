@@ -27,6 +27,45 @@ export interface PipelineLoaderDeps {
 export type LatestRun = PipelineRun | null;
 
 /**
+ * Latest runs of `pipelineIds` of one project, straight from the upstream (no cache): one status
+ * call per `batchMax` ids, all at once. Per id: its run, `null` (never run) or the call's error.
+ * The per-request loader below and live subscriptions (src/live/) both fetch through here.
+ */
+export async function fetchLatestRuns(
+  deps: Pick<PipelineLoaderDeps, 'client' | 'batchMax' | 'timezone'>,
+  projectId: string,
+  pipelineIds: readonly string[],
+  credentials: HuaweiCredentials,
+  signal?: AbortSignal,
+): Promise<Map<string, LatestRun | Error>> {
+  const out = new Map<string, LatestRun | Error>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < pipelineIds.length; i += deps.batchMax) chunks.push(pipelineIds.slice(i, i + deps.batchMax));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let answer: unknown[];
+      try {
+        answer = await deps.client.batchLatestStatus(projectId, chunk, credentials, signal);
+      } catch (err) {
+        for (const id of chunk) out.set(id, err as Error);
+        return;
+      }
+      const byId = new Map<string, unknown>();
+      for (const row of answer) {
+        const id = pipelineIdOf(row);
+        if (id) byId.set(id, row);
+      }
+      for (const id of chunk) {
+        const row = byId.get(id);
+        // Only pipelines with a run are returned: absence means "never run".
+        out.set(id, row === undefined ? null : mapPipelineRun(row, deps.timezone));
+      }
+    }),
+  );
+  return out;
+}
+
+/**
  * Per-request loader of pipelines' latest runs. However many pipelines one operation asks for,
  * through any field, one batch sends one status call per project for every `batchMax` distinct
  * ids, after serving what the shared cache already holds for this credential.
@@ -42,32 +81,14 @@ export function createPipelineLoaders(deps: PipelineLoaderDeps, credentials: Hua
       pipelineIds.map((id) => `${projectId}/${id}`),
       { upstream: 'pipeline', ttlSeconds: deps.ttlSeconds, cancel },
       async (cacheIds, callSignal) => {
-        const missing = cacheIds.map((c) => c.slice(projectId.length + 1));
-        const out = new Map<string, LatestRun | Error>();
-        const chunks: string[][] = [];
-        for (let i = 0; i < missing.length; i += deps.batchMax) chunks.push(missing.slice(i, i + deps.batchMax));
-        await Promise.all(
-          chunks.map(async (chunk) => {
-            let answer: unknown[];
-            try {
-              answer = await deps.client.batchLatestStatus(projectId, chunk, credentials, callSignal);
-            } catch (err) {
-              for (const id of chunk) out.set(`${projectId}/${id}`, err as Error);
-              return;
-            }
-            const byId = new Map<string, unknown>();
-            for (const row of answer) {
-              const id = pipelineIdOf(row);
-              if (id) byId.set(id, row);
-            }
-            for (const id of chunk) {
-              const row = byId.get(id);
-              // Only pipelines with a run are returned: absence means "never run".
-              out.set(`${projectId}/${id}`, row === undefined ? null : mapPipelineRun(row, deps.timezone));
-            }
-          }),
+        const fetched = await fetchLatestRuns(
+          deps,
+          projectId,
+          cacheIds.map((c) => c.slice(projectId.length + 1)),
+          credentials,
+          callSignal,
         );
-        return out;
+        return new Map([...fetched].map(([id, run]) => [`${projectId}/${id}`, run]));
       },
     );
     return new Map(pipelineIds.map((id, i) => [id, values[i] as LatestRun | Error]));
