@@ -58,6 +58,14 @@ export class Child<In extends { type: string }, Out extends { type: string }> {
     return reply as Promise<Extract<Out, { type: T }>>;
   }
 
+  /** Kills it at once (a replica that dies: no drain, no goodbye), and waits until it is gone. */
+  async kill(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    this.proc.kill('SIGKILL');
+    await exited;
+  }
+
   /** Asks it to stop, and kills it if it does not within `graceMs`. */
   async stop(stopMessage: In, graceMs = 5000): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;

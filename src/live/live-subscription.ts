@@ -34,6 +34,8 @@ export class LiveSubscription implements AsyncIterableIterator<LiveEvent> {
   private waiting: ((result: IteratorResult<LiveEvent>) => void) | null = null;
   private ended = false;
   private finishing = false;
+  /** A final event is queued: nothing after it is taken. */
+  private sealed = false;
 
   constructor(
     readonly ids: readonly string[],
@@ -41,7 +43,7 @@ export class LiveSubscription implements AsyncIterableIterator<LiveEvent> {
   ) {}
 
   get active(): boolean {
-    return !this.ended && !this.finishing;
+    return !this.ended && !this.finishing && !this.sealed;
   }
 
   /** A new state of `id`: a value, `null`, or an Error (normalised to the contract's GraphQLError). */
@@ -94,6 +96,7 @@ export class LiveSubscription implements AsyncIterableIterator<LiveEvent> {
   }
 
   private deliver(event: LiveEvent): void {
+    if (event.final) this.sealed = true;
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = null;

@@ -2,7 +2,7 @@ import { SEED_PIPELINE_RUN } from '../../src/simulators/pipeline';
 import { SIMULATED } from '../../src/simulators';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { pipelineIds } from '../helpers/ids';
-import { GATEWAY_KEY } from '../helpers/secrets';
+import { CALLER_TOKEN_ALICE, GATEWAY_KEY } from '../helpers/secrets';
 import { resultsOf, sseSubscribe, wsClient, wsSubscribe } from '../helpers/live-clients';
 
 const PROJECT = SIMULATED.codeartsProjectId;
@@ -58,5 +58,167 @@ describe('live updates on one gateway (WebSocket and SSE)', () => {
       { id: '429', status: 'PROCESSING', percentCompleted: 0.75 },
       { id: '429', status: 'COMPLETE', percentCompleted: 1 },
     ]);
+  });
+
+  it('an upstream failure is an error event with the contract code; the next good poll resumes', async () => {
+    const [a] = pipelineIds(1, 'live-fault');
+    gw.sims.pipeline.setRun(PROJECT, a!, run(a!, 'RUNNING', 1));
+    const client = wsClient(gw.url);
+    const sub = wsSubscribe(client, RUNS, { ids: [a] });
+    await resultsOf(sub, 1);
+    gw.sims.pipeline.inject({ kind: 'status', status: 503 });
+    const [, failed] = await resultsOf(sub, 2);
+    expect(failed?.data).toEqual({ pipelineRuns: { id: a, latestRun: null } });
+    expect(failed?.errors?.[0]).toMatchObject({
+      path: ['pipelineRuns', 'latestRun'],
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: 'pipeline', status: 503 },
+    });
+    gw.sims.pipeline.clearFaults();
+    const [, , resumed] = await resultsOf(sub, 3);
+    expect(resumed).toEqual({ data: { pipelineRuns: { id: a, latestRun: { status: 'RUNNING', runNumber: 1 } } } });
+    sub.stop();
+    await client.dispose();
+  });
+
+  it('a deployment once, then its final state, and the subscription completes', async () => {
+    const id = '6b1d8e2a-4c3f-4a5e-8d7b-9e0f1a2b3c4d';
+    const client = wsClient(gw.url);
+    const sub = wsSubscribe(client, `subscription($id: ID!) { softwareDeploymentUpdated(id: $id) { id status } }`, { id });
+    await resultsOf(sub, 1);
+    gw.sims.rts.updateDeployment(SIMULATED.huaweiProjectId, id, { status: 'COMPLETE' });
+    expect(await sub.ended).toEqual({ how: 'complete' });
+    expect(sub.results.map((r) => r.data?.softwareDeploymentUpdated)).toEqual([
+      { id, status: 'IN_PROGRESS' },
+      { id, status: 'COMPLETE' },
+    ]);
+    await client.dispose();
+  });
+
+  it('polling stops when the last subscriber leaves', async () => {
+    const ids = pipelineIds(3, 'live-leave');
+    const client = wsClient(gw.url);
+    const one = wsSubscribe(client, RUNS, { ids });
+    const two = sseSubscribe(gw.url, RUNS, { ids });
+    await resultsOf(one, 3);
+    await resultsOf(two, 3);
+    one.stop();
+    two.stop();
+    await sleep(1200);
+    const calls = gw.sims.pipeline.callCount();
+    await sleep(2500);
+    expect(gw.sims.pipeline.callCount()).toBe(calls);
+    await client.dispose();
+  });
+
+  it('refuses what a query would be refused, before any upstream call', async () => {
+    gw.sims.pipeline.resetCalls();
+    const client = wsClient(gw.url);
+    const bad = wsSubscribe(client, RUNS, { ids: ['not-a-pipeline'] });
+    expect(await bad.ended).toEqual({ how: 'complete' });
+    expect(bad.results).toEqual([
+      {
+        errors: [
+          expect.objectContaining({
+            path: ['pipelineRuns'],
+            extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', argument: 'ids' }),
+          }),
+        ],
+      },
+    ]);
+    const query = wsSubscribe(client, `{ gatewayInfo { version } }`);
+    expect(JSON.stringify(await query.ended)).toContain('Only subscriptions are served here');
+    const empty = sseSubscribe(gw.url, `subscription { pipelineRuns(ids: []) { id } }`);
+    await empty.ended;
+    expect(empty.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(gw.sims.pipeline.callCount()).toBe(0);
+    await client.dispose();
+  });
+
+  it('reports subscriptions and polls in /metrics', async () => {
+    const client = wsClient(gw.url);
+    const sub = wsSubscribe(client, RUNS, { ids: pipelineIds(2, 'live-metrics') });
+    await resultsOf(sub, 2);
+    await sleep(1200);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/gateway_live_subscriptions\{kind="pipeline"\} 1/);
+    expect(text).toMatch(/gateway_live_polls_total\{kind="pipeline",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/gateway_live_connections\{transport="websocket"\} 1/);
+    sub.stop();
+    await client.dispose();
+  });
+});
+
+describe('live updates: credentials and limits', () => {
+  let gw: TestGateway;
+  const bearer = `Bearer ${GATEWAY_KEY}`;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: {
+        LIVE_POLL_INTERVAL_MS: '1000',
+        GATEWAY_API_KEYS: GATEWAY_KEY,
+        LIVE_MAX_IDS_PER_SUBSCRIPTION: '3',
+        LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      },
+    });
+    gw.sims.identities.accept(CALLER_TOKEN_ALICE, { user: 'alice', projects: new Set([PROJECT]) });
+  });
+  afterAll(() => gw.close());
+
+  it('WebSocket without a valid key: the connection is closed with 4403', async () => {
+    const client = wsClient(gw.url, { authorization: 'Bearer wrong-key-000000000000' });
+    const ended = await wsSubscribe(client, RUNS, { ids: pipelineIds(1, 'x') }).ended;
+    expect(ended.how).toBe('error');
+    expect((ended as { error: { code?: number } }).error.code).toBe(4403);
+    await client.dispose();
+  });
+
+  it('SSE without a valid key: HTTP 401 UNAUTHENTICATED, no upstream call', async () => {
+    gw.sims.pipeline.resetCalls();
+    const res = await fetch(`${gw.url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: RUNS, variables: { ids: pipelineIds(1, 'x') } }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(gw.sims.pipeline.callCount()).toBe(0);
+  });
+
+  it('with the key, both transports serve; over SSE too', async () => {
+    const sub = sseSubscribe(gw.url, RUNS, { ids: pipelineIds(1, 'live-key') }, { authorization: bearer });
+    expect((await resultsOf(sub, 1))[0]?.errors).toBeUndefined();
+    sub.stop();
+  });
+
+  it('ids per subscription and subscriptions per connection are limited, each with a clear error', async () => {
+    const client = wsClient(gw.url, { authorization: bearer });
+    const tooMany = wsSubscribe(client, RUNS, { ids: pipelineIds(4, 'live-many') });
+    await tooMany.ended;
+    expect(tooMany.results[0]?.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('LIVE_MAX_IDS_PER_SUBSCRIPTION'),
+      extensions: { code: 'OPERATION_LIMIT_EXCEEDED', limit: 'idsPerSubscription', max: 3 },
+    });
+    const one = wsSubscribe(client, RUNS, { ids: pipelineIds(1, 'live-c1') });
+    const two = wsSubscribe(client, RUNS, { ids: pipelineIds(1, 'live-c2') });
+    await resultsOf(one, 1);
+    await resultsOf(two, 1);
+    const three = await wsSubscribe(client, RUNS, { ids: pipelineIds(1, 'live-c3') }).ended;
+    expect(JSON.stringify(three)).toContain('LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION');
+    expect(JSON.stringify(three)).toContain('OPERATION_LIMIT_EXCEEDED');
+    one.stop();
+    two.stop();
+    await client.dispose();
+  });
+
+  it('a caller token the upstream refuses: UNAUTHENTICATED, then the subscription completes', async () => {
+    const [a] = pipelineIds(1, 'live-revoked');
+    const client = wsClient(gw.url, { authorization: bearer, xAuthToken: CALLER_TOKEN_ALICE });
+    const sub = wsSubscribe(client, RUNS, { ids: [a] });
+    await resultsOf(sub, 1);
+    gw.sims.identities.revoke(CALLER_TOKEN_ALICE);
+    expect(await sub.ended).toEqual({ how: 'complete' });
+    expect(sub.results[1]?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await client.dispose();
   });
 });
