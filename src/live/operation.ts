@@ -1,5 +1,6 @@
 import {
   GraphQLError,
+  OperationTypeNode,
   createSourceEventStream,
   execute,
   getOperationAST,
@@ -88,14 +89,14 @@ export function prepareLiveOperation(
       errors: invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })),
     };
   }
-  const operationName = (request.operationName as string | null | undefined) ?? undefined;
+  const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) return { errors: [requestError('The document has no such operation (operationName)', 'BAD_REQUEST')] };
-  if (operation.operation !== 'subscription') {
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
     return {
       errors: [
         requestError(
-          `Only subscriptions are served here: send ${operation.operation === 'query' ? 'queries' : 'mutations'} to POST /graphql`,
+          `Only subscriptions are served here: send ${operation.operation === OperationTypeNode.QUERY ? 'queries' : 'mutations'} to POST /graphql`,
           'BAD_REQUEST',
         ),
       ],

@@ -2,14 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createHandler, type Response as SseResponse } from 'graphql-sse';
 import type { Principal } from '../auth/principal';
-import type { OperationContext } from '../context';
 import type { RouteHandler } from '../server';
 import type { Cancellation } from '../runtime/cancellation';
 import { executeLive, prepareLiveOperation, type LiveOperationDeps } from './operation';
 
 const PATH = '/graphql/stream';
 
-/** graphql-sse types its context as a plain record; ours is an {@link OperationContext}. */
+/** graphql-sse types its context as a plain record; ours is an `OperationContext` (src/context.ts). */
 type LiveContext = Record<PropertyKey, unknown>;
 
 interface StreamState {
@@ -61,7 +60,7 @@ export function createLiveStreamRoute(deps: LiveOperationDeps): RouteHandler {
       return { ...prepared.args, contextValue: prepared.args.contextValue as unknown as LiveContext };
     },
     async subscribe(args) {
-      const state = byContext.get(args.contextValue as object);
+      const state = byContext.get(args.contextValue);
       if (!state?.cancellation)
         return { errors: [new GraphQLError('Subscription not prepared', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
       const results = await executeLive(args, {

@@ -65,7 +65,7 @@ function timesFetched(sims: SimulatedUpstreams, token?: string): Map<string, num
 
   afterAll(async () => {
     for (const r of runs) r.stop();
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map(async (c) => c.dispose()));
     await Promise.all(replicas.map((r) => r.child.stop({ type: 'stop' })));
     await sims?.close();
     await deleteTestKeys(prefix);
