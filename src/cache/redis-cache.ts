@@ -16,6 +16,18 @@ export interface RedisCacheOptions {
   redisOptions?: RedisOptions;
 }
 
+interface ChannelListener {
+  onMessage: (message: string) => void;
+  onListening: (listening: boolean) => void;
+  listening: boolean;
+}
+
+function setListening(listener: ChannelListener, now: boolean): void {
+  if (listener.listening === now) return;
+  listener.listening = now;
+  listener.onListening(now);
+}
+
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
@@ -32,6 +44,9 @@ export class RedisCache implements Cache {
   private down: { since: string; reason: string } | null = { since: new Date().toISOString(), reason: 'connecting' };
   /** Pub/sub connections of {@link broadcast}'s listeners (closed with the cache). */
   private readonly listeners: Redis[] = [];
+  /** The one connection every channel of {@link broadcast} listens on, made on first listen. */
+  private subscriber: Redis | null = null;
+  private readonly channels = new Map<string, ChannelListener[]>();
   /**
    * Single node and Sentinel only: on Redis Cluster a subscriber holds one node, and following
    * it through failovers is left to a later change (the result cache then reads versions).
@@ -158,32 +173,53 @@ export class RedisCache implements Cache {
   }
 
   /**
-   * Subscribes on a connection of its own (a subscribed connection can do nothing else), again
-   * after every reconnect (and, under Sentinel, on the new master after a failover); says
-   * `listening` only once the subscription is confirmed, and not listening as soon as the
-   * connection is lost.
+   * Subscribes on the cache's one pub/sub connection (a subscribed connection can do nothing
+   * else; every channel of the process shares it), again after every reconnect (and, under
+   * Sentinel, on the new master after a failover), and again a second later when a SUBSCRIBE
+   * fails (a busy Redis can outlast the command timeout); says `listening` only once the
+   * subscription is confirmed, and not listening as soon as the connection is lost.
    */
   private listen(channel: string, onMessage: (message: string) => void, onListening: (listening: boolean) => void): void {
+    const listener: ChannelListener = { onMessage, onListening, listening: false };
+    const listeners = this.channels.get(channel) ?? [];
+    listeners.push(listener);
+    this.channels.set(channel, listeners);
+    const sub = this.subscriberConnection();
+    if (sub.status === 'ready') this.subscribe(sub, [channel]);
+  }
+
+  private subscriberConnection(): Redis {
+    if (this.subscriber) return this.subscriber;
     const sub = (this.client as Redis).duplicate({ autoResubscribe: false, enableAutoPipelining: false });
+    this.subscriber = sub;
     this.listeners.push(sub);
-    let listening = false;
-    const set = (now: boolean) => {
-      if (now === listening) return;
-      listening = now;
-      onListening(now);
-    };
     sub.on('message', (from: string, message: string) => {
-      if (from === channel) onMessage(message);
+      for (const listener of this.channels.get(from) ?? []) listener.onMessage(message);
     });
-    sub.on('ready', () => {
-      sub.subscribe(channel).then(
-        () => set(true),
-        (err: Error) => this.logger.debug({ err: err.message }, 'cache subscription failed: reading versions instead'),
-      );
-    });
-    for (const lost of ['close', 'end', 'reconnecting'] as const) sub.on(lost, () => set(false));
+    sub.on('ready', () => this.subscribe(sub, [...this.channels.keys()]));
+    for (const lost of ['close', 'end', 'reconnecting'] as const) {
+      sub.on(lost, () => {
+        for (const listeners of this.channels.values()) for (const listener of listeners) setListening(listener, false);
+      });
+    }
     // Errors also close the connection ('close' above); the main client already logs Redis down.
     sub.on('error', () => undefined);
+    return sub;
+  }
+
+  private subscribe(sub: Redis, channels: string[]): void {
+    if (channels.length === 0) return;
+    sub.subscribe(...channels).then(
+      () => {
+        for (const channel of channels) for (const listener of this.channels.get(channel) ?? []) setListening(listener, true);
+      },
+      (err: Error) => {
+        this.logger.debug({ err: err.message }, 'cache subscription failed: reading versions instead, trying again in 1 s');
+        setTimeout(() => {
+          if (sub.status === 'ready') this.subscribe(sub, channels);
+        }, 1000).unref();
+      },
+    );
   }
 
   health(): CacheHealth {
