@@ -9,6 +9,7 @@ import { measureExecution, type ExecutionFigure } from './lib/execution';
 import { Child, type FromGateway, type FromUpstreams, type ToGateway, type ToUpstreams } from './lib/ipc';
 import { graphqlOk, runLoad, type LoadResult } from './lib/load';
 import { RedisCluster } from './lib/redis-cluster';
+import { runLiveBench } from './lib/live';
 
 /**
  * `npm run bench`: the gateway against its baselines, on loopback, bounded in time.
@@ -24,6 +25,8 @@ import { RedisCluster } from './lib/redis-cluster';
  *   --no-cluster      skip the Redis Cluster scenario
  *   --soak [MIN]      also run the RSS soak (default 10 minutes; or BENCH_SOAK_MINUTES)
  *   --quick           2 s per scenario (a smoke run)
+ *   --live            instead: live updates (subscriptions) — --subscribers N (1000), --pipelines N (200),
+ *                     --per-subscription N (10), --replicas N (2), --interval MS (2000), --changes N (20)
  */
 interface Options {
   concurrency: number;
@@ -349,6 +352,34 @@ async function main(): Promise<void> {
   const bench = new Bench(options);
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const redisUrl = await sharedRedisUrl(options.redis);
+  if (process.argv.includes('--live')) {
+    const argv = process.argv.slice(2);
+    const count = (name: string, fallback: number) => {
+      const i = argv.indexOf(`--${name}`);
+      const n = i >= 0 ? Number(argv[i + 1]) : fallback;
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number`);
+      return n;
+    };
+    try {
+      await runLiveBench(
+        {
+          redisUrl,
+          prefix,
+          latencyMs: options.latencyMs,
+          subscribers: count('subscribers', 1000),
+          pipelines: count('pipelines', 200),
+          perSubscription: count('per-subscription', 10),
+          replicas: count('replicas', 2),
+          intervalMs: count('interval', 2000),
+          changes: count('changes', 20),
+        },
+        DIST,
+      );
+    } finally {
+      if (redisUrl) await deletePrefix(redisUrl, prefix).catch(() => undefined);
+    }
+    return;
+  }
   let cluster: RedisCluster | null = null;
   const cpus = os.cpus();
   let redisVersion = '';

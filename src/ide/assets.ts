@@ -25,7 +25,7 @@ const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
 /**
- * The IDE's files: GraphiQL 3's self-contained UMD build and React 18's UMD builds, straight
+ * The IDE's files: GraphiQL 3's self-contained UMD build, React 18's and graphql-ws's UMD builds, straight
  * from the gateway's own dependencies (node_modules), plus the page's script and styles.
  */
 const SOURCES: Record<string, AssetSource> = {
@@ -33,6 +33,8 @@ const SOURCES: Record<string, AssetSource> = {
   'graphiql.min.css': { contentType: CSS, load: fromPackage('graphiql', 'graphiql.min.css') },
   'react.production.min.js': { contentType: JS, load: fromPackage('react', 'umd/react.production.min.js') },
   'react-dom.production.min.js': { contentType: JS, load: fromPackage('react-dom', 'umd/react-dom.production.min.js') },
+  // The graphql-ws client (global `graphqlWs`): GraphiQL runs subscriptions over it.
+  'graphql-ws.min.js': { contentType: JS, load: fromPackage('graphql-ws', 'umd/graphql-ws.min.js') },
   'ide.js': { contentType: JS, load: () => IDE_CLIENT_SCRIPT },
   'ide.css': { contentType: CSS, load: () => IDE_STYLES },
 };

@@ -3,7 +3,9 @@
  * the page's Content-Security-Policy can forbid inline scripts). Plain ES2017 on purpose: it
  * runs as is in any current browser, with React 18 and GraphiQL 3 from their UMD builds as
  * globals. It adds what GraphiQL lacks for this gateway: the gateway key field (sent as
- * `Authorization: Bearer`, kept in sessionStorage only) and the example picker.
+ * `Authorization: Bearer`, kept in sessionStorage only), the example picker, and subscriptions
+ * (over WebSocket at the same path, with graphql-ws's browser build; the key and the headers
+ * editor's headers go in its connection parameters).
  */
 export const IDE_CLIENT_SCRIPT = String.raw`(function () {
   'use strict';
@@ -22,10 +24,36 @@ export const IDE_CLIENT_SCRIPT = String.raw`(function () {
     return new RegExp('\\b(query|mutation|subscription)\\s+' + name + '\\b').test(query || '');
   }
 
+  // The kind of the operation that runs: the named one, else the document's first.
+  function operationKind(query, name) {
+    var pattern = /(^|[}\s])(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/g;
+    var text = (query || '').replace(/#[^\n]*/g, '');
+    var first = null;
+    var m;
+    while ((m = pattern.exec(text)) !== null) {
+      if (first === null) first = m[2];
+      if (name && m[3] === name) return m[2];
+    }
+    return first || 'query';
+  }
+
+  function subscribe(params, key, extra) {
+    var connectionParams = {};
+    Object.keys(extra).forEach(function (name) { connectionParams[name.toLowerCase()] = String(extra[name]); });
+    if (key) connectionParams.authorization = 'Bearer ' + key;
+    var url = (window.location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + window.location.host + endpoint;
+    // One lazy client per subscription: it closes its socket as soon as the subscription ends.
+    var client = graphqlWs.createClient({ url: url, connectionParams: connectionParams, lazy: true, lazyCloseTimeout: 0, retryAttempts: 0 });
+    return client.iterate(params);
+  }
+
   function makeFetcher(key) {
     return function fetcher(params, options) {
       if (params.operationName && !definesOperation(params.query, params.operationName)) {
         params = Object.assign({}, params, { operationName: null });
+      }
+      if (operationKind(params.query, params.operationName) === 'subscription') {
+        return subscribe(params, key, (options && options.headers) || {});
       }
       var headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
       if (key) headers.authorization = 'Bearer ' + key;

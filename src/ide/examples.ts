@@ -155,4 +155,24 @@ query Jobs($first: Int) {
 }
 `,
   },
+  {
+    domain: 'pipeline',
+    title: 'Live: pipeline runs (subscription)',
+    query: `# Live updates over WebSocket: each pipeline once, then again whenever its status or run
+# number changes (the gateway watches the upstream once for every subscriber).
+subscription LivePipelineRuns($ids: [ID!]!) {
+  pipelineRuns(ids: $ids) {
+    id
+    latestRun {
+      status
+      runNumber
+    }
+  }
+}
+`,
+    variables: `{
+  "ids": ["d19799d619424b2bb2625ec2d93ea087"]
+}
+`,
+  },
 ];

@@ -59,6 +59,7 @@ export function renderIdePage(options: { authRequired: boolean }): string {
 <script src="${asset('react.production.min.js')}"></script>
 <script src="${asset('react-dom.production.min.js')}"></script>
 <script src="${asset('graphiql.min.js')}"></script>
+<script src="${asset('graphql-ws.min.js')}"></script>
 <script src="${asset('ide.js')}"></script>
 </body>
 </html>

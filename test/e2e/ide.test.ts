@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { SIMULATED } from '../../src/simulators';
+import { SEED_PIPELINE_RUN } from '../../src/simulators/pipeline';
 
 /**
  * The IDE as a person uses it: Debian's Chromium opens GET /graphql from a test gateway, the
@@ -31,7 +33,7 @@ describeWithChromium('the IDE in headless Chromium', () => {
   const requested: string[] = [];
 
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { GATEWAY_API_KEYS: GATEWAY_KEY } });
+    gw = await startTestGateway({ env: { GATEWAY_API_KEYS: GATEWAY_KEY, LIVE_POLL_INTERVAL_MS: '1000' } });
     profileDir = mkdtempSync(path.join(tmpdir(), 'ide-e2e-profile-'));
     // A fresh profile (--user-data-dir): playwright passes it for a persistent context.
     context = await chromium.launchPersistentContext(profileDir, {
@@ -117,5 +119,37 @@ describeWithChromium('the IDE in headless Chromium', () => {
     expect(offMachine).toEqual([]);
     expect(requested.some((u) => u.endsWith('/graphql/ide/graphiql.min.js'))).toBe(true);
     expect(consoleErrors.filter((e) => /Content Security Policy|Refused/i.test(e))).toEqual([]);
+  }, 90_000);
+
+  it('runs a subscription over WebSocket from the same page: the current run, then its change', async () => {
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(err.message));
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto(`${gw.url}/graphql`, { waitUntil: 'load' });
+    await page.waitForSelector('.graphiql-container', { timeout: 20_000 });
+    await page.fill('#gateway-key', GATEWAY_KEY);
+    await page.press('#gateway-key', 'Enter');
+    await page.selectOption('#ide-example', { label: 'Live: pipeline runs (subscription)' });
+    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor')?.textContent?.includes('LivePipelineRuns'));
+    await page.click('.graphiql-execute-button');
+    const shows = (text: string) =>
+      page.waitForFunction((t) => (document.querySelector('.graphiql-response')?.textContent ?? '').includes(t), text, { timeout: 10_000 });
+    await shows('"runNumber": 2');
+    expect((await page.textContent('.graphiql-response')) ?? '').toContain('"status": "FAILED"');
+
+    // The upstream moves on: the open subscription shows it, with no click.
+    gw.sims.pipeline.setRun(SIMULATED.codeartsProjectId, PIPELINE_ID, { ...SEED_PIPELINE_RUN, status: 'RUNNING', run_number: 3 });
+    await shows('"runNumber": 3');
+    expect((await page.textContent('.graphiql-response')) ?? '').toContain('"status": "RUNNING"');
+    expect(sockets).toEqual([`${gw.url.replace('http', 'ws')}/graphql`]);
+    expect(consoleErrors.filter((e) => /Content Security Policy|Refused/i.test(e))).toEqual([]);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: path.join(OUTPUT, 'ide-subscription.png'), fullPage: true });
+    gw.sims.pipeline.setRun(SIMULATED.codeartsProjectId, PIPELINE_ID, SEED_PIPELINE_RUN);
   }, 90_000);
 });
