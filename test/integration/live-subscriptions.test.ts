@@ -1,7 +1,8 @@
 import { SEED_PIPELINE_RUN } from '../../src/simulators/pipeline';
 import { SIMULATED } from '../../src/simulators';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
-import { pipelineIds } from '../helpers/ids';
+import { id32, pipelineIds } from '../helpers/ids';
+import { keyIdOf } from '../../src/auth/key-policy';
 import { CALLER_TOKEN_ALICE, GATEWAY_KEY } from '../helpers/secrets';
 import { resultsOf, sseSubscribe, wsClient, wsSubscribe } from '../helpers/live-clients';
 
@@ -159,6 +160,8 @@ describe('live updates: credentials and limits', () => {
         GATEWAY_API_KEYS: GATEWAY_KEY,
         LIVE_MAX_IDS_PER_SUBSCRIPTION: '3',
         LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+        // This key may use the default CodeArts project only.
+        GATEWAY_API_KEY_POLICIES: JSON.stringify({ [keyIdOf(GATEWAY_KEY)]: { projects: [PROJECT] } }),
       },
     });
     gw.sims.identities.accept(CALLER_TOKEN_ALICE, { user: 'alice', projects: new Set([PROJECT]) });
@@ -208,6 +211,24 @@ describe('live updates: credentials and limits', () => {
     expect(JSON.stringify(three)).toContain('OPERATION_LIMIT_EXCEEDED');
     one.stop();
     two.stop();
+    await client.dispose();
+  });
+
+  it('key scopes apply to subscriptions: another project is FORBIDDEN on both transports, no upstream call', async () => {
+    gw.sims.pipeline.resetCalls();
+    const other = id32('live-other-project');
+    const query = `subscription($p: ID, $ids: [ID!]!) { pipelineRuns(projectId: $p, ids: $ids) { id } }`;
+    const client = wsClient(gw.url, { authorization: bearer });
+    const ws = await wsSubscribe(client, query, { p: other, ids: pipelineIds(1, 'live-scope') }).ended;
+    expect(ws).toEqual({ how: 'error', error: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] });
+    const res = await fetch(`${gw.url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: bearer },
+      body: JSON.stringify({ query, variables: { p: other, ids: pipelineIds(1, 'live-scope') } }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]?.extensions).toEqual({ code: 'FORBIDDEN' });
+    expect(gw.sims.pipeline.callCount()).toBe(0);
     await client.dispose();
   });
 
