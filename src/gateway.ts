@@ -253,7 +253,13 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   await apollo.start();
 
   const formatError = createFormatError({ logger, production: config.production });
-  const live: LiveOperationDeps = { services, schema, scopeDefaults: scopeDefaultsOf(config), formatError };
+  const live: LiveOperationDeps = {
+    services,
+    schema,
+    scopeDefaults: scopeDefaultsOf(config),
+    trustedDocuments: persisted.trustedDocuments,
+    formatError,
+  };
   const routes: RouteHandler[] = [createLiveStreamRoute(live), createIdeAssetRoute(), createMediaRoute(services)];
   const http = new GatewayHttpServer({ services, apollo, routes });
   const liveSockets = attachLiveWebSocket(http.server, live);

@@ -19,6 +19,7 @@ import { Cancellation } from '../runtime/cancellation';
 import { OperationLimitError, enforceOperationLimits, measureOperation } from '../plugins/operation-limits';
 import { operationScope, scopeViolation, type ScopeDefaults } from '../plugins/key-scopes';
 import type { LiveEvent } from './live-subscription';
+import { sha256, type TrustedDocuments } from '../plugins/trusted-documents';
 
 /** What a client sends to subscribe, on either transport. */
 export interface LiveRequest {
@@ -33,6 +34,8 @@ export interface LiveOperationDeps {
   services: GatewayServices;
   schema: GraphQLSchema;
   scopeDefaults: ScopeDefaults;
+  /** The safelist (TRUSTED_DOCUMENTS), when configured: only listed documents subscribe. */
+  trustedDocuments?: TrustedDocuments;
   /** The gateway's error masking (the same as queries'). */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
@@ -48,7 +51,8 @@ function requestError(message: string, code: string): GraphQLError {
 }
 
 /**
- * Checks a subscription request as a query would be checked, before anything runs: size, tokens
+ * Checks a subscription request as a query would be checked, before anything runs: the safelist
+ * (trusted documents, by the SHA-256 of the text), size, tokens
  * (the parser stops past OPERATION_MAX_TOKENS), validation, the operation limits and the caller's
  * key scopes (src/plugins: the same functions the HTTP path's plugins call). Only subscriptions
  * are served on the live transports; queries and mutations go to POST /graphql.
@@ -69,6 +73,9 @@ export function prepareLiveOperation(
   }
   if (request.operationName != null && typeof request.operationName !== 'string') {
     return { errors: [requestError('operationName must be a string', 'BAD_REQUEST')] };
+  }
+  if (deps.trustedDocuments && !deps.trustedDocuments.has(sha256(request.query))) {
+    return { errors: [requestError('This operation is not in the gateway’s list of trusted documents', 'QUERY_NOT_IN_SAFELIST')] };
   }
   const bytes = Buffer.byteLength(request.query, 'utf8');
   try {

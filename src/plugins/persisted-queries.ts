@@ -54,6 +54,8 @@ export interface PersistedQuerySetup {
   persistedQueries: PersistedQueryOptions | false;
   /** Plugins the mode needs (the trusted-documents gate). */
   plugins: Array<ApolloServerPlugin<GatewayContext>>;
+  /** The safelist, when one is configured: live subscriptions are held to it too (src/live/operation.ts). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createPersistedQuerySetup(options: {
     return {
       persistedQueries: { cache: documents.asPersistedQueryStore(), ttl: null },
       plugins: [trustedDocumentsPlugin(documents, options.logger)],
+      trustedDocuments: documents,
     };
   }
   if (!config.persistedQueries.enabled) return { persistedQueries: false, plugins: [] };

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SEED_PIPELINE_RUN } from '../../src/simulators/pipeline';
 import { SIMULATED } from '../../src/simulators';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
@@ -240,6 +244,35 @@ describe('live updates: credentials and limits', () => {
     gw.sims.identities.revoke(CALLER_TOKEN_ALICE);
     expect(await sub.ended).toEqual({ how: 'complete' });
     expect(sub.results[1]?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await client.dispose();
+  });
+});
+
+describe('live updates with trusted documents (TRUSTED_DOCUMENTS)', () => {
+  let gw: TestGateway;
+  let dir: string;
+  const listed = `subscription Listed($ids: [ID!]!) { pipelineRuns(ids: $ids) { id latestRun { status } } }`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'live-trusted-'));
+    const manifest = path.join(dir, 'manifest.json');
+    writeFileSync(manifest, JSON.stringify({ [createHash('sha256').update(listed).digest('hex')]: listed }));
+    gw = await startTestGateway({ env: { LIVE_POLL_INTERVAL_MS: '1000', TRUSTED_DOCUMENTS: manifest } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('only listed subscriptions run: any other is refused with QUERY_NOT_IN_SAFELIST before an upstream call', async () => {
+    gw.sims.pipeline.resetCalls();
+    const client = wsClient(gw.url);
+    const other = await wsSubscribe(client, RUNS, { ids: pipelineIds(1, 'live-unlisted') }).ended;
+    expect(other).toEqual({ how: 'error', error: [expect.objectContaining({ extensions: { code: 'QUERY_NOT_IN_SAFELIST' } })] });
+    expect(gw.sims.pipeline.callCount()).toBe(0);
+    const ok = sseSubscribe(gw.url, listed, { ids: pipelineIds(1, 'live-listed') });
+    expect((await resultsOf(ok, 1))[0]?.errors).toBeUndefined();
+    ok.stop();
     await client.dispose();
   });
 });
