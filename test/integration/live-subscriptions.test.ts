@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SEED_PIPELINE_RUN } from '../../src/simulators/pipeline';
-import { SIMULATED } from '../../src/simulators';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { SIMULATED, startSimulators, type SimulatedUpstreams } from '../../src/simulators';
+import { PrivateRedis } from '../helpers/redis-server';
+import { startTestGateway, testPrefix, type TestGateway } from '../helpers/gateway';
 import { id32, pipelineIds } from '../helpers/ids';
 import { keyIdOf } from '../../src/auth/key-policy';
 import { CALLER_TOKEN_ALICE, GATEWAY_KEY } from '../helpers/secrets';
@@ -274,5 +275,39 @@ describe('live updates with trusted documents (TRUSTED_DOCUMENTS)', () => {
     expect((await resultsOf(ok, 1))[0]?.errors).toBeUndefined();
     ok.stop();
     await client.dispose();
+  });
+});
+
+describe('live updates when Redis is lost', () => {
+  let redis: PrivateRedis;
+  let sims: SimulatedUpstreams;
+  const gateways: TestGateway[] = [];
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    sims = await startSimulators();
+    const env = { REDIS_URL: redis.url, CACHE_PREFIX: testPrefix('live-lost'), LIVE_POLL_INTERVAL_MS: '1000' };
+    for (let i = 0; i < 2; i++) gateways.push(await startTestGateway({ sims, env, redis: false }));
+  });
+  afterAll(async () => {
+    for (const gw of gateways) await gw.close();
+    await sims.close();
+    await redis.stop();
+  });
+
+  it('each replica polls for its own subscribers alone, and they keep getting changes', async () => {
+    const [id] = pipelineIds(1, 'live-redis-lost');
+    sims.pipeline.setRun(PROJECT, id!, run(id!, 'RUNNING', 1));
+    const clients = gateways.map((gw) => wsClient(gw.url));
+    const subs = clients.map((c) => wsSubscribe(c, RUNS, { ids: [id] }));
+    for (const s of subs) await resultsOf(s, 1);
+    await redis.stop();
+    sims.pipeline.setRun(PROJECT, id!, run(id!, 'COMPLETED', 1));
+    for (const s of subs) {
+      const [, changed] = await resultsOf(s, 2, 6000);
+      expect(changed).toEqual({ data: { pipelineRuns: { id, latestRun: { status: 'COMPLETED', runNumber: 1 } } } });
+    }
+    for (const s of subs) s.stop();
+    await Promise.all(clients.map(async (c) => c.dispose()));
   });
 });
