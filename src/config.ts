@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseKeyPolicies, type KeyPolicies } from './auth/key-policy';
+import { parseClaimMapping, type ClaimMapping } from './auth/claim-policy';
 
 /** An upstream the gateway calls (IAM issues the Huawei tokens the others use). */
 export type UpstreamName = 'iam' | 'pipeline' | 'artifact' | 'rts' | 'bandwidth' | 'comestri';
@@ -126,6 +127,10 @@ export interface GatewayConfig {
   batching: { enabled: boolean; maxOperations: number };
   /** Per-key scopes and rate limits (`GATEWAY_API_KEY_POLICIES`). */
   keyPolicies: KeyPolicies;
+  /** End-user sign-in with OIDC/JWT bearer tokens (`AUTH_JWT_*`); null when off. */
+  endUserAuth: EndUserAuthConfig | null;
+  /** Secret that signs signed-in users' media links (`MEDIA_LINK_SECRET`); undefined = a random one per process. */
+  mediaLinkSecret: string | undefined;
   /** Secret that encrypts IAM tokens at rest in the shared cache; undefined = stored as is. */
   tokenEncryptionKey: string | undefined;
   /** Redis AUTH and TLS given apart from the URL (secrets stores hand them out separately). */
@@ -145,6 +150,22 @@ export interface LiveConfig {
   maxIdsPerSubscription: number;
   /** Events waiting for a slow subscriber before it is dropped. */
   maxBufferedEvents: number;
+}
+
+/** End-user sign-in (contract: "End users (frontend apps)"). */
+export interface EndUserAuthConfig {
+  /** `iss` a token must carry, exactly as configured; discovery is at `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** `aud` a token must name. */
+  audience: string;
+  /** JWKS URL given instead of discovery (`AUTH_JWKS_URL`). */
+  jwksUrl: string | undefined;
+  /** Scope a token needs for mutations (`AUTH_JWT_WRITE_SCOPE`, default `gateway:write`). */
+  writeScope: string;
+  /** Which claims restrict a user's policy (`AUTH_JWT_CLAIMS`). */
+  claims: ClaimMapping;
+  /** Requests per minute of one subject when no claim says otherwise (`AUTH_JWT_RATE_LIMIT_PER_MINUTE`); 0 = unlimited. */
+  requestsPerMinute: number;
 }
 
 export interface OutboundConfig {
@@ -371,6 +392,29 @@ const variables = {
   OPERATION_DEFAULT_LIST_SIZE: intIn(1, 10000).default(20),
   GATEWAY_API_KEY_POLICIES: optionalString,
   GATEWAY_KEY_RATE_LIMIT_PER_MINUTE: intIn(0, 1000000).default(0),
+  AUTH_JWT_ISSUER: baseUrl.optional(),
+  AUTH_JWT_AUDIENCE: optionalString,
+  AUTH_JWKS_URL: z
+    .string()
+    .refine(
+      (s) => {
+        try {
+          const u = new URL(s);
+          return u.protocol === 'http:' || u.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an http:// or https:// URL' },
+    )
+    .optional(),
+  AUTH_JWT_WRITE_SCOPE: z
+    .string()
+    .regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, { message: 'must be one scope token (no spaces or quotes)' })
+    .default('gateway:write'),
+  AUTH_JWT_CLAIMS: optionalString,
+  AUTH_JWT_RATE_LIMIT_PER_MINUTE: intIn(0, 1000000).optional(),
+  MEDIA_LINK_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   TOKEN_ENCRYPTION_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   REDIS_USERNAME: optionalString,
   REDIS_PASSWORD: optionalString,
@@ -590,6 +634,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     maxBodyBytes: v.REQUEST_MAX_BODY_BYTES,
     batching: { enabled: v.GRAPHQL_BATCHING, maxOperations: v.GRAPHQL_BATCH_MAX },
     keyPolicies: keyPoliciesFrom(v),
+    endUserAuth: endUserAuthFrom(v),
+    mediaLinkSecret: v.MEDIA_LINK_SECRET,
     tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
     redisAuth: {
       username: v.REDIS_USERNAME,
@@ -673,4 +719,28 @@ function keyPoliciesFrom(v: Variables): KeyPolicies {
     // The parser's message names the policy entry, never a key.
     throw new ConfigError('GATEWAY_API_KEY_POLICIES', err instanceof Error ? err.message : 'is invalid');
   }
+}
+
+function endUserAuthFrom(v: Variables): EndUserAuthConfig | null {
+  if (!v.AUTH_JWT_ISSUER) {
+    for (const name of ['AUTH_JWT_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_JWT_CLAIMS'] as const) {
+      if (v[name] !== undefined) throw new ConfigError(name, 'needs AUTH_JWT_ISSUER (end-user sign-in is off without it)');
+    }
+    return null;
+  }
+  if (!v.AUTH_JWT_AUDIENCE) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is required with AUTH_JWT_ISSUER (the audience tokens must name)');
+  let claims: ClaimMapping;
+  try {
+    claims = parseClaimMapping(v.AUTH_JWT_CLAIMS);
+  } catch (err) {
+    throw new ConfigError('AUTH_JWT_CLAIMS', err instanceof Error ? err.message : 'is invalid');
+  }
+  return {
+    issuer: v.AUTH_JWT_ISSUER,
+    audience: v.AUTH_JWT_AUDIENCE,
+    jwksUrl: v.AUTH_JWKS_URL,
+    writeScope: v.AUTH_JWT_WRITE_SCOPE,
+    claims,
+    requestsPerMinute: v.AUTH_JWT_RATE_LIMIT_PER_MINUTE ?? v.GATEWAY_KEY_RATE_LIMIT_PER_MINUTE,
+  };
 }

@@ -3,6 +3,7 @@ import type { Cache } from './cache/cache';
 import type { ResultCache } from './cache/result-cache';
 import type { HuaweiAuth } from './auth/huawei-auth';
 import type { Authenticator } from './auth/authenticate';
+import type { IssuerKeys } from './auth/issuer-keys';
 import type { Principal } from './auth/principal';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -46,6 +47,8 @@ export interface GatewayServices {
   huaweiAuth: HuaweiAuth;
   /** Checks every request's credential and rate, whatever the transport. */
   authenticator: Authenticator;
+  /** The sign-in provider's keys (AUTH_JWT_ISSUER); absent when end-user sign-in is off. */
+  issuerKeys?: IssuerKeys | null;
   /** OpenTelemetry spans; absent when tracing is off. */
   tracing?: GatewayTracing | null;
   /** Live updates (subscriptions); absent only where a gateway is assembled without them (unit tests). */

@@ -14,6 +14,10 @@ import { RedisCache } from './cache/redis-cache';
 import { ResultCache } from './cache/result-cache';
 import { GatewayKeys } from './auth/gateway-keys';
 import { Authenticator } from './auth/authenticate';
+import { IssuerKeys } from './auth/issuer-keys';
+import { JwtVerifier } from './auth/jwt-verifier';
+import { enforceRequiresScopes } from './auth/requires-scopes';
+import { createUpstreamDispatcher } from './upstreams/outbound';
 import { HuaweiAuth } from './auth/huawei-auth';
 import { IamTokenProvider } from './auth/iam-token-provider';
 import { identityHash } from './auth/principal';
@@ -162,6 +166,19 @@ function createHuaweiAuth(
   });
 }
 
+/** End-user sign-in (AUTH_JWT_*): the issuer's keys, fetched through the outbound proxy/CA settings, and the verifier. */
+function createSignIn(config: GatewayConfig, logger: Logger) {
+  const auth = config.endUserAuth;
+  if (!auth) return null;
+  const dispatcher = createUpstreamDispatcher(
+    new URL(auth.jwksUrl ?? auth.issuer),
+    { ...config.upstreamPolicy, connections: 2 },
+    config.outbound,
+  );
+  const keys = new IssuerKeys({ issuer: auth.issuer, jwksUrl: auth.jwksUrl, dispatcher, logger });
+  return { keys, dispatcher, verifier: new JwtVerifier(auth, keys) };
+}
+
 function compiledExecution(schema: GraphQLSchema, logger: Logger, metrics: Metrics): CompiledExecution {
   const executed = { jit: metrics.executions.labels('jit'), 'graphql-js': metrics.executions.labels('graphql-js') };
   return new CompiledExecution(schema, {
@@ -185,6 +202,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const persisted = createPersistedQuerySetup({ config, cache, metrics, logger });
   const tracing = createTracing({ config: config.tracing, version: GATEWAY_VERSION, exporter: deps.spanExporter });
   const clients = createClients(config, logger, metrics, tracing);
+  const signIn = createSignIn(config, logger);
   const services: GatewayServices = {
     config,
     logger,
@@ -199,7 +217,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     clients,
     apis: createApis(clients),
     huaweiAuth: createHuaweiAuth(config, clients, cache, logger, metrics),
-    authenticator: new Authenticator(new GatewayKeys(config.apiKeys), config.keyPolicies),
+    authenticator: new Authenticator(new GatewayKeys(config.apiKeys), config.keyPolicies, signIn ? { jwt: signIn.verifier } : {}),
+    issuerKeys: signIn?.keys ?? null,
     tracing,
   };
   // Live updates share their polls through Redis where the cache can carry messages (single
@@ -218,6 +237,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     typeDefs: loadTypeDefs(),
     resolvers: createResolvers({ version: GATEWAY_VERSION, simulated: config.simulation !== null }) as never,
   });
+  enforceRequiresScopes(schema);
   const engine = config.executionEngine === 'jit' ? { gateway: compiledExecution(schema, logger, metrics).asApolloGateway() } : { schema };
   const apollo = new ApolloServer<GatewayContext>({
     ...engine,
@@ -235,7 +255,12 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       // No @cacheControl hints are used; left on, it wraps every field resolver (its cost: docs/scaling.md).
       ApolloServerPluginCacheControlDisabled(),
       operationLimitsPlugin(config.operationLimits, metrics),
-      keyScopesPlugin(config.keyPolicies, scopeDefaultsOf(config), metrics),
+      keyScopesPlugin(
+        config.keyPolicies,
+        scopeDefaultsOf(config),
+        metrics,
+        config.endUserAuth ? { writeScope: config.endUserAuth.writeScope } : undefined,
+      ),
       auditPlugin({ logger }),
       metricsPlugin(metrics),
       leftOutRowsPlugin(),
@@ -251,6 +276,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     },
   });
   await apollo.start();
+  signIn?.keys.start();
 
   const formatError = createFormatError({ logger, production: config.production });
   const live: LiveOperationDeps = {
@@ -288,6 +314,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       if (http.server.listening) await http.drain(config.shutdownGraceMs);
       await apollo.stop();
       await tracing?.shutdown();
+      signIn?.keys.close();
+      await signIn?.dispatcher.close();
       await Promise.all(Object.values(clients).map((c) => c.close()));
       if (!deps.cache) await cache.close();
     },

@@ -10,7 +10,8 @@ import { UPSTREAM_NAMES } from './config';
 import { renderIdePage } from './ide/page';
 import { applyCors } from './http/cors';
 import { endCompressed } from './http/compression';
-import { runInRequestScope, setScopeRequestId } from './observability/request-scope';
+import { runInRequestScope, setScopeCaller, setScopeRequestId } from './observability/request-scope';
+import { callerLabel } from './auth/authenticate';
 
 /** Handles a path the core server does not know (e.g. `/media/...`); answers false to pass. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: HttpRequestContext) => Promise<boolean>;
@@ -136,7 +137,7 @@ export class GatewayHttpServer {
     const method = req.method ?? 'GET';
     if (method === 'GET' && prefersHtml(req)) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
-      res.end(renderIdePage({ authRequired: services.authenticator.required }));
+      res.end(renderIdePage({ authRequired: services.authenticator.required, signIn: services.authenticator.signIn }));
       return;
     }
     if (method !== 'GET' && method !== 'POST') {
@@ -184,6 +185,8 @@ export class GatewayHttpServer {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
 
+    // Every log line of this request names who made it (a key id or a user's subject, never a credential).
+    if (auth.caller.kind !== 'open') setScopeCaller(callerLabel(auth.caller));
     const callerToken =
       typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
     const gatewayKeyId = auth.caller.kind === 'key' ? auth.caller.keyId : null;
@@ -251,13 +254,19 @@ export class GatewayHttpServer {
         return [name, { configured: true, breaker: state, ...detail }];
       }),
     );
-    const degraded = cache.state !== 'up' || Object.values(upstreams).some((u) => 'breaker' in u && u.breaker !== 'closed');
+    const signIn = services.issuerKeys?.state();
+    const degraded =
+      cache.state !== 'up' ||
+      Object.values(upstreams).some((u) => 'breaker' in u && u.breaker !== 'closed') ||
+      (signIn !== undefined && signIn.state !== 'up');
     const status = this.lifecycle === 'serving' ? (degraded ? 'degraded' : 'ready') : this.lifecycle;
     sendJson(res, this.lifecycle === 'serving' ? 200 : 503, {
       status,
       simulated: services.config.simulation !== null,
       cache: { ...cache, invalidation: services.results.invalidationMode() },
       upstreams,
+      // The sign-in provider's keys (AUTH_JWT_ISSUER): up, stale (kept after a failed refresh), down (never fetched).
+      ...(signIn ? { signIn: { provider: services.config.endUserAuth?.issuer, ...signIn } } : {}),
     });
   }
 }

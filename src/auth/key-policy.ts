@@ -22,6 +22,16 @@ export interface KeyPolicy {
   requestsPerMinute: number;
 }
 
+/** The policy that restricts nothing (gateway keys off; the rate limit aside). */
+export const UNRESTRICTED_POLICY: KeyPolicy = {
+  name: undefined,
+  readOnly: false,
+  projects: undefined,
+  accounts: undefined,
+  rootFields: undefined,
+  requestsPerMinute: 0,
+};
+
 export interface KeyPolicies {
   /** The policy of a key id (`null` when gateway keys are off: the open default). */
   for(keyId: string | null): KeyPolicy;
@@ -123,6 +133,7 @@ export class KeyRateLimiter {
     if (requestsPerMinute <= 0) return { ok: true };
     const now = this.now();
     const perMs = requestsPerMinute / 60_000;
+    if (this.buckets.size >= MAX_BUCKETS && !this.buckets.has(keyId)) this.sweep(now);
     const bucket = this.buckets.get(keyId) ?? { tokens: requestsPerMinute, at: now };
     bucket.tokens = Math.min(requestsPerMinute, bucket.tokens + (now - bucket.at) * perMs);
     bucket.at = now;
@@ -133,4 +144,12 @@ export class KeyRateLimiter {
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) };
   }
+
+  /** Signed-in users make buckets without end: one untouched for a minute is full again, and forgetting it changes nothing. */
+  private sweep(now: number): void {
+    for (const [id, bucket] of this.buckets) if (now - bucket.at >= 60_000) this.buckets.delete(id);
+  }
 }
+
+/** Buckets kept before the full ones are swept. */
+const MAX_BUCKETS = 10_000;

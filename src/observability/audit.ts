@@ -9,6 +9,8 @@ export interface AuditRecord {
   /** Gateway key id (12 hex digits of its SHA-256), or null when keys are off. */
   keyId: string | null;
   keyName?: string;
+  /** The signed-in user's subject (`sub`) when a user's token made the request; never the token. */
+  subject?: string;
   requestId: string;
   operationName: string | null;
   /** Root mutation fields with the names (only) of the arguments given. */
@@ -48,6 +50,7 @@ export function auditPlugin(options: { logger: Logger }): ApolloServerPlugin<Gat
             audit: 'mutation',
             keyId: principal.gatewayKeyId,
             keyName: principal.policy.name,
+            ...(principal.caller.kind === 'user' ? { subject: principal.caller.subject } : {}),
             requestId: principal.requestId,
             operationName: operationName ?? null,
             fields: rootFields(operation),

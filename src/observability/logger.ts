@@ -1,5 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
-import { currentRequestId } from './request-scope';
+import { currentCaller, currentRequestId } from './request-scope';
 
 export type { Logger };
 
@@ -59,9 +59,10 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(base);
 }
 
-/** Adds the served request's id to lines from loggers that were not bound to it. */
+/** Adds the served request's id, and who it is from once known, to lines from loggers that were not bound to it. */
 function requestIdMixin(_merge: object, _level: number, logger: Logger): object {
   const requestId = currentRequestId();
   if (requestId === undefined || 'requestId' in logger.bindings()) return {};
-  return { requestId };
+  const caller = currentCaller();
+  return caller === undefined ? { requestId } : { requestId, caller };
 }

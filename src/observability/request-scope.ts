@@ -8,6 +8,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 interface RequestScope {
   requestId?: string;
+  /** Who the request is from (`key:<id>`, `user:<sub>`), once authenticated. */
+  caller?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -21,6 +23,17 @@ export function runInRequestScope<T>(fn: () => T): T {
 export function setScopeRequestId(requestId: string): void {
   const scope = storage.getStore();
   if (scope) scope.requestId = requestId;
+}
+
+/** Names who the current scope's request is from (no-op outside a scope). */
+export function setScopeCaller(caller: string | null): void {
+  const scope = storage.getStore();
+  if (scope && caller !== null) scope.caller = caller;
+}
+
+/** Who the request being served is from, if known. */
+export function currentCaller(): string | undefined {
+  return storage.getStore()?.caller;
 }
 
 /** The id of the request being served, if any. */

@@ -138,41 +138,68 @@ export function operationScope(
   return scope;
 }
 
-/** The first thing `policy` forbids in `scope`, or undefined when it allows all of it. */
-export function scopeViolation(policy: KeyPolicy, kind: OperationDefinitionNode['operation'], scope: OperationScope): string | undefined {
+/**
+ * The first thing `policy` forbids in `scope`, or undefined when it allows all of it. `who`
+ * names the caller in the message ("This gateway key", "This user").
+ */
+export function scopeViolation(
+  policy: KeyPolicy,
+  kind: OperationDefinitionNode['operation'],
+  scope: OperationScope,
+  who = 'This gateway key',
+): string | undefined {
   // Queries and subscriptions only read.
-  if (policy.readOnly && kind === OperationTypeNode.MUTATION) return 'This gateway key is read-only: mutations are refused';
+  if (policy.readOnly && kind === OperationTypeNode.MUTATION) return `${who} is read-only: mutations are refused`;
   if (policy.rootFields) {
     const denied = [...scope.rootFields].find((f) => !policy.rootFields?.has(f));
-    if (denied) return `This gateway key may not use the field ${denied}`;
+    if (denied) return `${who} may not use the field ${denied}`;
   }
   if (policy.projects) {
     const denied = [...scope.projects].find((p) => !policy.projects?.has(p));
-    if (denied) return `This gateway key may not use project ${JSON.stringify(denied.slice(0, 64))}`;
-    if (scope.unscoped.length) return `This gateway key is limited to projects: ${scope.unscoped[0]} needs a projectId`;
+    if (denied) return `${who} may not use project ${JSON.stringify(denied.slice(0, 64))}`;
+    if (scope.unscoped.length) return `${who} is limited to projects: ${scope.unscoped[0]} needs a projectId`;
   }
   if (policy.accounts) {
     const denied = [...scope.accounts].find((a) => !policy.accounts?.has(a));
-    if (denied) return `This gateway key may not use account ${JSON.stringify(denied.slice(0, 64))}`;
+    if (denied) return `${who} may not use account ${JSON.stringify(denied.slice(0, 64))}`;
   }
   return undefined;
 }
 
+/** End-user sign-in's part in the scope checks (absent when sign-in is off). */
+export interface EndUserScopes {
+  /** Scope a user's token needs for mutations (`AUTH_JWT_WRITE_SCOPE`). */
+  writeScope: string;
+}
+
 /**
  * Per-key scopes (`GATEWAY_API_KEY_POLICIES`): read-only keys, keys limited to projects,
- * accounts or root fields. Checked once the operation is known and before it executes, so a
- * refused operation touches no upstream: HTTP 403, `extensions.code` FORBIDDEN.
+ * accounts or root fields; and for signed-in users, the write scope mutations need and the
+ * policy their claims map to (`AUTH_JWT_CLAIMS`). Checked once the operation is known and before
+ * it executes, so a refused operation touches no upstream: HTTP 403, `extensions.code` FORBIDDEN.
  */
-export function keyScopesPlugin(policies: KeyPolicies, defaults: ScopeDefaults, metrics?: Metrics): ApolloServerPlugin<GatewayContext> {
+export function keyScopesPlugin(
+  policies: KeyPolicies,
+  defaults: ScopeDefaults,
+  metrics?: Metrics,
+  endUsers?: EndUserScopes,
+): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
-      if (!policies.restrictive) return {};
+    async requestDidStart({ contextValue }) {
+      const { caller, policy } = contextValue.principal;
+      const isUser = caller.kind === 'user';
+      if (!isUser && !policies.restrictive) return {};
       return {
-        async didResolveOperation({ contextValue, document, operation, request, schema }) {
+        async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) return;
-          const policy = contextValue.principal.policy;
-          const scope = operationScope(schema, document, operation, request.variables, defaults);
-          const reason = scopeViolation(policy, operation.operation, scope);
+          let reason: string | undefined;
+          const writeScope = endUsers?.writeScope ?? 'gateway:write';
+          if (isUser && operation.operation === OperationTypeNode.MUTATION && !caller.scopes.has(writeScope)) {
+            reason = `This user's token lacks the scope ${writeScope}, which mutations need`;
+          } else if (policy.readOnly || policy.rootFields || policy.projects || policy.accounts) {
+            const scope = operationScope(schema, document, operation, request.variables, defaults);
+            reason = scopeViolation(policy, operation.operation, scope, isUser ? 'This user' : 'This gateway key');
+          }
           if (reason) {
             metrics?.operationsRefused.inc({ reason: 'scope' });
             throw new GraphQLError(reason, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
