@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { KeyPolicy } from '../auth/key-policy';
+import { UNRESTRICTED_POLICY, type KeyPolicy } from '../auth/key-policy';
 import { requireApi, type GatewayServices } from '../context';
 import {
   UpstreamError,
@@ -43,30 +43,37 @@ const RANGE = /^bytes=\s*(\d*-\d*)(\s*,\s*\d*-\d*)*\s*$/;
  */
 export function createMediaRoute(services: GatewayServices, options: MediaRouteOptions = {}): RouteHandler {
   const { authenticator } = services;
-  const signer = options.signer ?? mediaLinkSignerFor(services.config.apiKeys);
+  const signer = options.signer ?? mediaLinkSignerFor(services.config);
 
   /** A header, when sent, decides; otherwise the link's signature (browsers' `<audio src>`). */
   async function authorize(
     req: IncomingMessage,
     url: URL,
     key: RecordingKey,
-  ): Promise<{ ok: true; policy: KeyPolicy } | { ok: false; reason: string }> {
+  ): Promise<{ ok: true; policy: KeyPolicy; who: string } | { ok: false; status: number; code: string; reason: string }> {
     if (!authenticator.required || req.headers.authorization !== undefined) {
       const auth = await authenticator.identify(req.headers.authorization);
-      return auth.ok ? { ok: true, policy: auth.policy } : { ok: false, reason: auth.message };
+      if (!auth.ok) return { ok: false, status: auth.status, code: auth.code, reason: auth.message };
+      return { ok: true, policy: auth.policy, who: auth.caller.kind === 'user' ? 'This user' : 'This gateway key' };
     }
     const link = signer.verify(mediaPath(key), url.searchParams);
-    return link.ok ? { ok: true, policy: services.config.keyPolicies.for(link.keyId) } : link;
+    if (!link.ok) return { ok: false, status: 401, code: 'UNAUTHENTICATED', reason: link.reason };
+    // A user's link was minted by an operation that passed the user's scope checks for this very path.
+    return {
+      ok: true,
+      policy: link.keyId === null ? UNRESTRICTED_POLICY : services.config.keyPolicies.for(link.keyId),
+      who: 'This gateway key',
+    };
   }
 
   /**
    * The key's policy (GATEWAY_API_KEY_POLICIES) applies here as in GraphQL: its Bandwidth
    * accounts, and its root fields (media is part of reading recordings).
    */
-  function forbidden(policy: KeyPolicy, accountId: string): string | null {
-    if (policy.accounts && !policy.accounts.has(accountId)) return `This gateway key may not use Bandwidth account ${accountId}`;
+  function forbidden(policy: KeyPolicy, accountId: string, who: string): string | null {
+    if (policy.accounts && !policy.accounts.has(accountId)) return `${who} may not use Bandwidth account ${accountId}`;
     if (policy.rootFields && !RECORDING_READERS.some((field) => policy.rootFields?.has(field))) {
-      return 'This gateway key may not read recordings';
+      return `${who} may not read recordings`;
     }
     return null;
   }
@@ -94,8 +101,8 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
 
     const access = await authorize(req, ctx.url, key);
     if (!access.ok) {
-      res.setHeader('www-authenticate', 'Bearer realm="gateway"');
-      sendError(res, 401, 'UNAUTHENTICATED', access.reason);
+      if (access.status === 401) res.setHeader('www-authenticate', 'Bearer realm="gateway"');
+      sendError(res, access.status, access.code, access.reason);
       return true;
     }
 
@@ -106,7 +113,7 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
         return true;
       }
     }
-    const refusal = forbidden(access.policy, key.accountId);
+    const refusal = forbidden(access.policy, key.accountId, access.who);
     if (refusal) {
       sendError(res, 403, 'FORBIDDEN', refusal);
       return true;

@@ -168,7 +168,9 @@ export const recordingResolvers: Resolvers = {
     mediaUrl(parent, _args, ctx) {
       if (!parent.hasMedia) return null;
       const path = mediaPath({ accountId: parent.accountId, callId: parent.callId, recordingId: parent.id });
-      const signer = mediaLinkSignerFor(ctx.services.config.apiKeys);
+      const signer = mediaLinkSignerFor(ctx.services.config);
+      const { caller } = ctx.principal;
+      if (caller.kind === 'user') return signer.signsUsers ? signer.signForUser(path, caller.subject, caller.expiresAt) : path;
       const keyId = ctx.principal.gatewayKeyId;
       return signer.enabled && keyId ? signer.sign(path, keyId) : path;
     },
