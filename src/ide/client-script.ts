@@ -2,21 +2,34 @@
  * The IDE's own browser code, served as /graphql/ide/ide.js (a file, not an inline script, so
  * the page's Content-Security-Policy can forbid inline scripts). Plain ES2017 on purpose: it
  * runs as is in any current browser, with React 18 and GraphiQL 3 from their UMD builds as
- * globals. It adds what GraphiQL lacks for this gateway: the gateway key field (sent as
- * `Authorization: Bearer`, kept in sessionStorage only), the example picker, and subscriptions
- * (over WebSocket at the same path, with graphql-ws's browser build; the key and the headers
- * editor's headers go in its connection parameters).
+ * globals. It adds what GraphiQL lacks for this gateway: the gateway key field and, with
+ * end-user sign-in on, the user token field (either sent as `Authorization: Bearer`, the token
+ * first; kept in sessionStorage only), the example picker, and subscriptions (over WebSocket at
+ * the same path, with graphql-ws's browser build; the bearer and the headers editor's headers go
+ * in its connection parameters).
  */
 export const IDE_CLIENT_SCRIPT = String.raw`(function () {
   'use strict';
   var config = JSON.parse(document.getElementById('ide-config').textContent);
   var keyInput = document.getElementById('gateway-key');
+  // Present only with end-user sign-in on: a user's JWT, sent instead of the key when filled.
+  var tokenInput = document.getElementById('user-token');
   var picker = document.getElementById('ide-example');
   var status = document.getElementById('ide-status');
   var endpoint = window.location.pathname;
   var KEY_STORAGE = 'bff-gateway:key';
+  var TOKEN_STORAGE = 'bff-gateway:user-token';
 
-  try { keyInput.value = window.sessionStorage.getItem(KEY_STORAGE) || ''; } catch (e) { /* storage blocked */ }
+  try {
+    keyInput.value = window.sessionStorage.getItem(KEY_STORAGE) || '';
+    if (tokenInput) tokenInput.value = window.sessionStorage.getItem(TOKEN_STORAGE) || '';
+  } catch (e) { /* storage blocked */ }
+
+  // The bearer sent: the user's token when one is pasted, else the gateway key.
+  function bearer() {
+    var token = tokenInput ? tokenInput.value.trim() : '';
+    return token || keyInput.value.trim();
+  }
 
   // After an example replaces the editor's text, GraphiQL can still send the operation name
   // of what was there before; a name the document does not define is dropped.
@@ -70,7 +83,7 @@ export const IDE_CLIENT_SCRIPT = String.raw`(function () {
     };
   }
 
-  var state = { fetcher: makeFetcher(keyInput.value.trim()), query: undefined, variables: undefined };
+  var state = { fetcher: makeFetcher(bearer()), query: undefined, variables: undefined };
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
 
   function render() {
@@ -86,24 +99,33 @@ export const IDE_CLIENT_SCRIPT = String.raw`(function () {
   }
 
   function showKeyState() {
+    var hasToken = tokenInput && tokenInput.value.trim() !== '';
     var hasKey = keyInput.value.trim() !== '';
-    status.textContent = hasKey ? 'key set' : (config.authRequired ? 'a gateway key is required' : 'no key needed');
-    status.className = hasKey || !config.authRequired ? 'ok' : 'warn';
+    var needed = config.signIn ? 'a gateway key or a user token is required' : 'a gateway key is required';
+    status.textContent = hasToken ? 'user token set' : hasKey ? 'key set' : (config.authRequired ? needed : 'no key needed');
+    status.className = hasToken || hasKey || !config.authRequired ? 'ok' : 'warn';
+  }
+
+  function remember(name, value) {
+    try {
+      if (value) window.sessionStorage.setItem(name, value); else window.sessionStorage.removeItem(name);
+    } catch (e) { /* storage blocked */ }
   }
 
   function applyKey() {
-    var key = keyInput.value.trim();
-    try {
-      if (key) window.sessionStorage.setItem(KEY_STORAGE, key); else window.sessionStorage.removeItem(KEY_STORAGE);
-    } catch (e) { /* storage blocked */ }
-    // A new fetcher makes GraphiQL fetch the schema again, now with the key.
-    state.fetcher = makeFetcher(key);
+    remember(KEY_STORAGE, keyInput.value.trim());
+    if (tokenInput) remember(TOKEN_STORAGE, tokenInput.value.trim());
+    // A new fetcher makes GraphiQL fetch the schema again, now with the key or token.
+    state.fetcher = makeFetcher(bearer());
     showKeyState();
     render();
   }
 
-  keyInput.addEventListener('change', applyKey);
-  keyInput.addEventListener('keydown', function (event) { if (event.key === 'Enter') keyInput.blur(); });
+  [keyInput, tokenInput].forEach(function (input) {
+    if (!input) return;
+    input.addEventListener('change', applyKey);
+    input.addEventListener('keydown', function (event) { if (event.key === 'Enter') input.blur(); });
+  });
 
   picker.addEventListener('change', function () {
     var example = config.examples[Number(picker.value)];

@@ -25,12 +25,14 @@ export const IDE_CONTENT_SECURITY_POLICY = [
 
 /**
  * The GraphQL IDE (GraphiQL 3) a browser gets for `GET /graphql`, with the gateway key field
+ * (and, with end-user sign-in on, a field for a user's token: a JWT from the OIDC provider)
  * and an example operation per domain. No CDN: React, GraphiQL and their CSS are served by
  * the gateway from its own dependencies under /graphql/ide/.
  */
-export function renderIdePage(options: { authRequired: boolean }): string {
+export function renderIdePage(options: { authRequired: boolean; signIn?: boolean }): string {
   const config = {
     authRequired: options.authRequired,
+    signIn: options.signIn ?? false,
     examples: IDE_EXAMPLES.map(({ domain, title, query, variables }) => ({ domain, title, query, variables })),
   };
   const asset = (file: string) => `${IDE_ASSET_DIR}/${file}`;
@@ -51,7 +53,11 @@ export function renderIdePage(options: { authRequired: boolean }): string {
 <label>Gateway key <input id="gateway-key" type="password" autocomplete="off" spellcheck="false" placeholder="${
     options.authRequired ? 'required: paste a key' : 'not required'
   }"></label>
-<label>Examples <select id="ide-example"><option value="">Load an example…</option>${exampleOptions}</select></label>
+${
+  options.signIn
+    ? '<label>User token <input id="user-token" type="password" autocomplete="off" spellcheck="false" placeholder="or paste a signed-in user\'s JWT"></label>\n'
+    : ''
+}<label>Examples <select id="ide-example"><option value="">Load an example…</option>${exampleOptions}</select></label>
 <span id="ide-status"></span>
 </header>
 <div id="graphiql">Loading the IDE…</div>
