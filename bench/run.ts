@@ -6,10 +6,12 @@ import Redis from 'ioredis';
 import { SIMULATED } from '../src/simulators/defaults';
 import { ALL_PARTS, benchPipelineIds, dashboardQuery, graphqlBody, probeParts, type DashboardPart } from './lib/dashboard';
 import { measureExecution, type ExecutionFigure } from './lib/execution';
+import { measureVerification } from './lib/verification';
 import { Child, type FromGateway, type FromUpstreams, type ToGateway, type ToUpstreams } from './lib/ipc';
 import { graphqlOk, runLoad, type LoadResult } from './lib/load';
 import { RedisCluster } from './lib/redis-cluster';
 import { runLiveBench } from './lib/live';
+import { startBenchIssuer } from './lib/issuer';
 
 /**
  * `npm run bench`: the gateway against its baselines, on loopback, bounded in time.
@@ -519,6 +521,33 @@ async function main(): Promise<void> {
     );
     await interpreted.child.stop({ type: 'stop' });
 
+    // 2c. The same warm dashboard as a signed-in user (AUTH_JWT_*; keys from a JWKS on loopback):
+    //     one token again and again (verified once, then found by its SHA-256 in the per-process
+    //     cache), and a new token on every request (a full ES256 verification each time).
+    const issuer = await startBenchIssuer();
+    const signedIn = await bench.startServer('gateway', { ...warmEnv, ...issuer.env });
+    const oneToken = await issuer.token('bench-user');
+    const jwtRow = await bench.scenario(
+      'gateway, warm cache: dashboard, signed-in user (one JWT, verified once per process)',
+      { ...gql(signedIn.url, () => warmIds), headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` } },
+      signedIn.child,
+    );
+    const freshTokens = await issuer.tokens(Math.ceil((options.durationMs + options.warmupMs) / 1000) * 2500);
+    let nextToken = 0;
+    const jwtFreshRow = await bench.scenario(
+      'gateway, warm cache: dashboard, signed-in user (a new JWT every request: full verification)',
+      {
+        ...gql(signedIn.url, () => warmIds),
+        headers: () => ({
+          'content-type': 'application/json',
+          authorization: `Bearer ${freshTokens[nextToken++ % freshTokens.length]}`,
+        }),
+      },
+      signedIn.child,
+    );
+    await signedIn.child.stop({ type: 'stop' });
+    await issuer.close();
+
     // 3. Gateway, cold: no shared cache (TTL 0) and new pipeline ids on every request. Under
     //    load, identical concurrent list calls still coalesce; one request at a time shows the
     //    per-operation minimum on its own.
@@ -569,6 +598,11 @@ async function main(): Promise<void> {
     const execution = await measureExecution(Math.min(3000, options.durationMs));
     printExecution(execution);
 
+    process.stderr.write('measuring sign-in verification alone...\n');
+    const verification = await measureVerification(Math.min(2000, options.durationMs));
+    process.stdout.write('\n| credential check (Authenticator.authenticate, in process, no HTTP) | mean µs/request |\n|---|---:|\n');
+    for (const v of verification) process.stdout.write(`| ${v.credential} | ${fmt(v.meanMicros, 1)} |\n`);
+
     const ratio = (a: number, b: number) => (b > 0 ? `${fmt(a / b, 2)}×` : '-');
     const total = (r: Row) =>
       Object.entries(r.callsPerOp)
@@ -585,6 +619,9 @@ async function main(): Promise<void> {
         `- warm gateway / naive baseline: ${ratio(warmRow.load.rps, naiveRow.load.rps)} req/s; cold gateway / naive: ${ratio(coldRow.load.rps, naiveRow.load.rps)} req/s`,
         `- warm dashboard, EXECUTION_ENGINE=jit (default) / graphql-js: ${ratio(warmRow.load.rps, interpretedRow.load.rps)} req/s, ${ratio(interpretedRow.cpuMsPerOp, warmRow.cpuMsPerOp)} less CPU per operation; ` +
           `gateway's own p99 at moderate load ${fmt(moderate.load.server?.p99Ms ?? NaN, 2)} ms vs ${fmt(interpretedModerate.load.server?.p99Ms ?? NaN, 2)} ms`,
+        `- signed-in user (JWT) on the warm dashboard: server CPU ${fmt(jwtRow.cpuMsPerOp, 3)} ms/op with one token (cached by its hash) and ${fmt(jwtFreshRow.cpuMsPerOp, 3)} ms/op with a new token each request, ` +
+          `vs ${fmt(warmRow.cpuMsPerOp, 3)} ms/op without sign-in: verification costs ${fmt((jwtRow.cpuMsPerOp - warmRow.cpuMsPerOp) * 1000, 0)} µs per request cached, ${fmt((jwtFreshRow.cpuMsPerOp - warmRow.cpuMsPerOp) * 1000, 0)} µs uncached; ` +
+          `gateway's own p50 ${fmt(jwtRow.load.server?.p50Ms ?? NaN, 2)} / ${fmt(jwtFreshRow.load.server?.p50Ms ?? NaN, 2)} ms vs ${fmt(warmRow.load.server?.p50Ms ?? NaN, 2)} ms`,
         `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${callsText(coldSerial.callsPerOp)}, ` +
           `gateway cold under load ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
         `- p99 latency the gateway adds on a warm cache at moderate load (open loop, a quarter of its flat-out rate; no upstream call, so all of it is the gateway's): ` +

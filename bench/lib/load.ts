@@ -19,7 +19,8 @@ export interface LoadSpec {
   origin: string;
   path: string;
   method?: 'GET' | 'POST';
-  headers?: Record<string, string>;
+  /** Headers of every request, or of the i-th (lets a scenario vary credentials per request). */
+  headers?: Record<string, string> | ((i: number) => Record<string, string>);
   /** Body of the i-th request (lets a scenario vary ids per request). */
   body?: (i: number) => string;
   concurrency: number;
@@ -69,7 +70,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const i = issued++;
     const started = dueAt ?? process.hrtime.bigint();
     try {
-      const res = await pool.request({ method, path: spec.path, headers: spec.headers, body: spec.body?.(i) });
+      const res = await pool.request({
+        method,
+        path: spec.path,
+        headers: typeof spec.headers === 'function' ? spec.headers(i) : spec.headers,
+        body: spec.body?.(i),
+      });
       const text = await res.body.text();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const timing = res.headers['server-timing'];
