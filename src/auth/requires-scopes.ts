@@ -34,7 +34,7 @@ export function enforceRequiresScopes(schema: GraphQLSchema): string[] {
       if (!required) throw new TypeError(`@${REQUIRES_SCOPES} on ${type.name}.${field.name}: scopes must be a list of lists of scopes`);
       const coordinate = `${type.name}.${field.name}`;
       const resolve: GraphQLFieldResolver<unknown, GatewayContext> = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, context, info) => {
+      const guard: GraphQLFieldResolver<unknown, GatewayContext> = (source, args, context, info) => {
         const { caller } = context.principal;
         if (caller.kind === 'user' && !scopesSatisfy(caller.scopes, required)) {
           throw new GraphQLError(`${coordinate} needs the scope ${required.map((all) => all.join(' + ')).join(' or ')}`, {
@@ -43,6 +43,7 @@ export function enforceRequiresScopes(schema: GraphQLSchema): string[] {
         }
         return resolve(source, args, context, info);
       };
+      field.resolve = guard;
       guarded.push(coordinate);
     }
   }

@@ -1,3 +1,4 @@
+/* global process, URL */
 // A real OpenID Connect provider (oidc-provider, the certified Node implementation) for the
 // end-user sign-in tests, run in a child process because oidc-provider 9 is ESM-only and Jest 30
 // on Node 20 cannot load ESM in its module runtime. Driven over IPC by test/helpers/oidc-provider.ts:
