@@ -116,11 +116,14 @@ export function prepareLiveOperation(
     services.metrics.operationsRefused.inc({ reason: 'limit' });
     return { errors: [err instanceof GraphQLError ? err : requestError('Operation refused', 'OPERATION_LIMIT_EXCEEDED')] };
   }
-  if (services.config.keyPolicies.restrictive) {
+  // A signed-in user's claims (AUTH_JWT_CLAIMS) may restrict them even when no key policy restricts anything.
+  const { policy, caller } = principal;
+  if (services.config.keyPolicies.restrictive || (caller.kind === 'user' && (policy.rootFields || policy.projects || policy.accounts))) {
     const reason = scopeViolation(
-      principal.policy,
+      policy,
       operation.operation,
       operationScope(schema, document, operation, variableValues, deps.scopeDefaults),
+      caller.kind === 'user' ? 'This user' : 'This gateway key',
     );
     if (reason) {
       services.metrics.operationsRefused.inc({ reason: 'scope' });

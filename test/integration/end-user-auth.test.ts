@@ -10,6 +10,7 @@ import { pipelineIds } from '../helpers/ids';
 import { logCapture } from '../helpers/log-capture';
 import { TestOidcProvider, signingKey, type SigningKey } from '../helpers/oidc-provider';
 import { GATEWAY_KEY } from '../helpers/secrets';
+import { resultsOf, sseSubscribe, wsClient, wsSubscribe } from '../helpers/live-clients';
 
 const AUDIENCE = 'https://gateway.test/graphql';
 const PROJECT = SIMULATED.codeartsProjectId;
@@ -327,6 +328,26 @@ describe('end users signed in with JWTs from a real OIDC provider', () => {
     // This file's fetches within the last minute (start, rotation, the kid above, the flood) stay within 10.
     expect((await provider.stats()).jwks).toBeLessThanOrEqual(10);
     expect(upstreamCalls()).toBe(0);
+  });
+
+  it('the live transports sign users in too, and their claims hold there: another project is FORBIDDEN', async () => {
+    const runs = `subscription($p: ID, $ids: [ID!]!) { pipelineRuns(projectId: $p, ids: $ids) { id } }`;
+    const t = await token('dashboard');
+    const sse = sseSubscribe(gw.url, runs, { p: PROJECT, ids: pipelineIds(1, 'jwt-live') }, { authorization: `Bearer ${t}` });
+    expect((await resultsOf(sse, 1))[0]?.errors).toBeUndefined();
+    sse.stop();
+    const client = wsClient(gw.url, { authorization: `Bearer ${t}` });
+    const ws = wsSubscribe(client, runs, { p: PROJECT, ids: pipelineIds(1, 'jwt-live-ws') });
+    expect((await resultsOf(ws, 1))[0]?.errors).toBeUndefined();
+    ws.stop();
+    const partner = wsClient(gw.url, { authorization: `Bearer ${await token('partner')}` });
+    const refused = await wsSubscribe(partner, runs, { p: PROJECT, ids: pipelineIds(1, 'jwt-live-other') }).ended;
+    expect(refused).toEqual({
+      how: 'error',
+      error: [expect.objectContaining({ message: `This user may not use project "${PROJECT}"`, extensions: { code: 'FORBIDDEN' } })],
+    });
+    await client.dispose();
+    await partner.dispose();
   });
 
   it('no log line holds any token this file used', () => {
