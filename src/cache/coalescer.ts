@@ -1,20 +1,4 @@
-/**
- * Per-process coalescing of identical in-flight upstream reads (single flight), per key.
- *
- * A caller asks for a set of keys. Keys another caller is already fetching are awaited (their
- * answer is shared); only the rest go out, in ONE call of the caller's `fetch`. So N concurrent
- * requests asking for the same thing cause one upstream call, and a request asking for ids
- * {a, b, c} while {a, b} are in flight fetches only c.
- *
- * Cancellation is shared fairly: a fetch is aborted only once EVERY caller waiting on it has
- * been aborted (a client that goes away never cancels the answer another client is waiting for).
- *
- * With `lingerMs`, an answer stays joinable briefly after it arrived (see {@link CoalesceOptions}).
- *
- * Keys must already say everything that makes two reads identical: the upstream identity and
- * the cache version (see {@link ResultCache}), so a read that started before a mutation is never
- * shared with a read that started after it.
- */
+/** Fetches `keys`, answering a value or an Error per key (a key left out answers an Error). */
 export type FetchMany<V> = (keys: string[], signal: AbortSignal) => Promise<Map<string, V | Error>>;
 
 export interface CoalesceOptions {
@@ -36,6 +20,23 @@ interface Flight<V> {
   expiresAt?: number;
 }
 
+/**
+ * Per-process coalescing of identical in-flight upstream reads (single flight), per key.
+ *
+ * A caller asks for a set of keys. Keys another caller is already fetching are awaited (their
+ * answer is shared); only the rest go out, in ONE call of the caller's `fetch`. So N concurrent
+ * requests asking for the same thing cause one upstream call, and a request asking for ids
+ * {a, b, c} while {a, b} are in flight fetches only c.
+ *
+ * Cancellation is shared fairly: a fetch is aborted only once EVERY caller waiting on it has
+ * been aborted (a client that goes away never cancels the answer another client is waiting for).
+ *
+ * With `lingerMs`, an answer stays joinable briefly after it arrived (see {@link CoalesceOptions}).
+ *
+ * Keys must already say everything that makes two reads identical: the upstream identity and
+ * the cache version (see {@link ResultCache}), so a read that started before a mutation is never
+ * shared with a read that started after it.
+ */
 export class Coalescer<V> {
   private readonly inflight = new Map<string, Flight<V>>();
   private readonly now: () => number;

@@ -1,12 +1,4 @@
-/**
- * The hot layer: entries this process read from the shared cache, parsed once and frozen, so a
- * warm read neither parses nor copies. Bounded in all (not per scope): past `maxEntries`, the
- * entries of the scope remembered longest ago go first. Kept per scope and keyed by the ids the
- * callers already hold, so a warm read builds no key per id.
- *
- * It knows nothing of versions beyond storing them: whether a hot entry may be served is the
- * {@link ResultCache}'s decision (the entry's version and epoch against the scope's).
- */
+/** One value held hot, with what decides whether it may be served. */
 export interface HotEntry {
   /** Scope version the value was read under. */
   readonly v: string;
@@ -18,6 +10,15 @@ export interface HotEntry {
   readonly freshUntil: number;
 }
 
+/**
+ * The hot layer: entries this process read from the shared cache, parsed once and frozen, so a
+ * warm read neither parses nor copies. Bounded in all (not per scope): past `maxEntries`, the
+ * entries of the scope remembered longest ago go first. Kept per scope and keyed by the ids the
+ * callers already hold, so a warm read builds no key per id.
+ *
+ * It knows nothing of versions beyond storing them: whether a hot entry may be served is the
+ * {@link ResultCache}'s decision (the entry's version and epoch against the scope's).
+ */
 export class HotResults {
   private readonly scopes = new Map<string, Map<string, HotEntry>>();
   private count = 0;

@@ -11,26 +11,7 @@ import { StaleRefresh } from './stale-refresh';
 
 export type { CacheScope } from './shared-results';
 
-/**
- * The result cache: the gateway's cache layers beyond one request (docs/scaling.md, "The cache
- * layers"). It only wires them; each is its own unit:
- *
- * - {@link SharedResults}: the shared TTL store (Redis when configured), scoped by
- *   `(namespace, identity)` so nothing one caller fetched is served to another identity;
- * - {@link HotResults}: this process's parsed, frozen copies of what it read (LRU-bounded),
- *   served while fresh and while their scope's version is the one they were read under;
- * - {@link ScopeVersions}: versioned invalidation, and how this process hears of another's
- *   mutation: `push` (the default: invalidation messages, no round trip on a warm hit) or
- *   `check` (one small read of the version per warm hit);
- * - {@link StaleRefresh}: stale-while-revalidate per upstream, one background refresh per entry
- *   across processes (a short lock in the shared cache);
- * - {@link ResultFlights}: identical in-flight upstream reads of this process coalesced, an
- *   answer joinable for up to 250 ms after it arrived (never past its TTL, never while the
- *   cache is down).
- *
- * A value whose load started before a mutation, foreground or background refresh, is written
- * with the old version and so is never served.
- */
+/** What {@link ResultCache.readMany} found. */
 export interface CachedRead<T> {
   /** One value per id, `undefined` where not cached (a cached `null` is a real answer). */
   values: Array<T | undefined>;
@@ -85,6 +66,26 @@ type Found<T> = { version: string; epoch: number } & (
 /** How long a coalesced answer stays joinable at most (ms): see {@link ResultFlights}. */
 const LINGER_MS = 250;
 
+/**
+ * The result cache: the gateway's cache layers beyond one request (docs/scaling.md, "The cache
+ * layers"). It only wires them; each is its own unit:
+ *
+ * - {@link SharedResults}: the shared TTL store (Redis when configured), scoped by
+ *   `(namespace, identity)` so nothing one caller fetched is served to another identity;
+ * - {@link HotResults}: this process's parsed, frozen copies of what it read (LRU-bounded),
+ *   served while fresh and while their scope's version is the one they were read under;
+ * - {@link ScopeVersions}: versioned invalidation, and how this process hears of another's
+ *   mutation: `push` (the default: invalidation messages, no round trip on a warm hit) or
+ *   `check` (one small read of the version per warm hit);
+ * - {@link StaleRefresh}: stale-while-revalidate per upstream, one background refresh per entry
+ *   across processes (a short lock in the shared cache);
+ * - {@link ResultFlights}: identical in-flight upstream reads of this process coalesced, an
+ *   answer joinable for up to 250 ms after it arrived (never past its TTL, never while the
+ *   cache is down).
+ *
+ * A value whose load started before a mutation, foreground or background refresh, is written
+ * with the old version and so is never served.
+ */
 export class ResultCache {
   private readonly now: () => number;
   private readonly shared: SharedResults;
