@@ -155,59 +155,64 @@ describe('Dockerfile', () => {
   });
 
   const built = existsSync(path.join(ROOT, 'dist', 'src', 'main.js'));
-  (built ? it : it.skip)("serves the gateway from the runtime stage's files alone, started with its CMD and ENV", async () => {
-    // The runtime stage's file system, as its COPY lines lay it out (the build stage's output is
-    // this checkout's dist/, written by `npm run build` before the suite); dependencies linked.
-    const app = mkdtempSync(path.join(tmpdir(), 'image-app-'));
-    try {
-      for (const copy of all(runtime, 'COPY')) {
-        const parts = copy.args.split(/\s+/);
-        const from = parts[0]?.startsWith('--from=') ? parts.shift() : undefined;
-        const target = parts.pop() ?? '';
-        for (const source of parts) {
-          const local = from ? path.join(ROOT, path.relative('/app', source)) : path.join(ROOT, source);
-          const dest = target.endsWith('/') || parts.length > 1 ? path.join(app, target, path.basename(source)) : path.join(app, target);
-          cpSync(local, dest, { recursive: true });
-        }
-      }
-      symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-      const cmd = JSON.parse(all(runtime, 'CMD').at(-1)?.args ?? '[]') as string[];
-      expect(cmd[0]).toBe('node');
-      const env = { PATH: process.env.PATH, ...runtimeEnv(), PORT: '0', HOST: '127.0.0.1' };
-      const child = spawn(process.execPath, cmd.slice(1), { cwd: app, env });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise((r) => child.once('exit', r));
+  (built ? it : it.skip)(
+    "serves the gateway from the runtime stage's files alone, started with its CMD and ENV",
+    async () => {
+      // The runtime stage's file system, as its COPY lines lay it out (the build stage's output is
+      // this checkout's dist/, written by `npm run build` before the suite); dependencies linked.
+      const app = mkdtempSync(path.join(tmpdir(), 'image-app-'));
       try {
-        const url = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`the image's command did not start:\n${output}`)), 15000);
-          child.stdout.on('data', () => {
-            const m = /gateway listening on (http:\/\/[^\s"]+)\/graphql/.exec(output);
-            if (m?.[1]) {
-              clearTimeout(timer);
-              resolve(m[1]);
-            }
+        for (const copy of all(runtime, 'COPY')) {
+          const parts = copy.args.split(/\s+/);
+          const from = parts[0]?.startsWith('--from=') ? parts.shift() : undefined;
+          const target = parts.pop() ?? '';
+          for (const source of parts) {
+            const local = from ? path.join(ROOT, path.relative('/app', source)) : path.join(ROOT, source);
+            const dest = target.endsWith('/') || parts.length > 1 ? path.join(app, target, path.basename(source)) : path.join(app, target);
+            cpSync(local, dest, { recursive: true });
+          }
+        }
+        symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+        const cmd = JSON.parse(all(runtime, 'CMD').at(-1)?.args ?? '[]') as string[];
+        expect(cmd[0]).toBe('node');
+        const env = { PATH: process.env.PATH, ...runtimeEnv(), PORT: '0', HOST: '127.0.0.1' };
+        const child = spawn(process.execPath, cmd.slice(1), { cwd: app, env });
+        let output = '';
+        child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        const exited = new Promise((r) => child.once('exit', r));
+        try {
+          const url = await new Promise<string>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`the image's command did not start:\n${output}`)), 45000);
+            child.stdout.on('data', () => {
+              const m = /gateway listening on (http:\/\/[^\s"]+)\/graphql/.exec(output);
+              if (m?.[1]) {
+                clearTimeout(timer);
+                resolve(m[1]);
+              }
+            });
+            child.once('exit', (code) => reject(new Error(`the image's command exited with ${code}:\n${output}`)));
           });
-          child.once('exit', (code) => reject(new Error(`the image's command exited with ${code}:\n${output}`)));
-        });
-        expect((await fetch(`${url}/healthz`)).status).toBe(200);
-        const res = await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: '{ gatewayInfo { simulated } }' }),
-        });
-        expect(await res.json()).toEqual({ data: { gatewayInfo: { simulated: true } } });
-        // NODE_ENV=production from the stage's ENV: JSON log lines.
-        expect(output.split('\n').find((l) => l.includes('gateway listening on'))).toMatch(/^\{/);
+          expect((await fetch(`${url}/healthz`)).status).toBe(200);
+          const res = await fetch(`${url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: '{ gatewayInfo { simulated } }' }),
+          });
+          expect(await res.json()).toEqual({ data: { gatewayInfo: { simulated: true } } });
+          // NODE_ENV=production from the stage's ENV: JSON log lines.
+          expect(output.split('\n').find((l) => l.includes('gateway listening on'))).toMatch(/^\{/);
+        } finally {
+          child.kill('SIGTERM');
+          await exited;
+        }
       } finally {
-        child.kill('SIGTERM');
-        await exited;
+        rmSync(app, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(app, { recursive: true, force: true });
-    }
-  });
+      // A busy machine can take many seconds to start a Node process that loads the whole gateway.
+    },
+    60_000,
+  );
 
   it('copies only files that exist, and keeps local clutter out of the build context', () => {
     for (const stage of stages) {
