@@ -1,5 +1,6 @@
 import { startSimulators } from '../src/simulators';
-import type { ToUpstreams, FromUpstreams } from './lib/ipc';
+import type { RecordedCall } from '../src/simulators/simulator';
+import type { FromUpstreams, ToUpstreams } from './lib/ipc';
 
 /**
  * Child process of the benchmark: every simulated upstream on loopback, at a set latency, in
@@ -18,9 +19,12 @@ async function main(): Promise<void> {
   const all = sims.all();
   for (const sim of all) sim.setLatency(sim.name === 'iam' ? 0 : latencyMs);
   const totals = new Map<string, number>();
+  // While tracing, the calls themselves (their answeredAt is set when they are answered).
+  let traced: Array<{ upstream: string; call: RecordedCall }> | null = null;
   const fold = () => {
     for (const sim of all) {
       totals.set(sim.name, (totals.get(sim.name) ?? 0) + sim.calls.length);
+      if (traced) for (const call of sim.calls) traced.push({ upstream: sim.name, call });
       sim.resetCalls();
     }
   };
@@ -34,6 +38,19 @@ async function main(): Promise<void> {
       case 'counts':
         fold();
         send({ type: 'counts', counts: Object.fromEntries(totals), cpuMicros: cpuMicros() });
+        break;
+      case 'trace':
+        fold();
+        traced = message.on ? [] : null;
+        send({ type: 'ok' });
+        break;
+      case 'calls':
+        fold();
+        send({
+          type: 'calls',
+          calls: (traced ?? []).map(({ upstream, call }) => ({ upstream, path: call.path, at: call.at, answeredAt: call.answeredAt })),
+        });
+        if (traced) traced = [];
         break;
       case 'latency':
         for (const sim of all) if (sim.name !== 'iam') sim.setLatency(message.ms);

@@ -2,10 +2,25 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { UpstreamName } from '../../src/config';
 
 /** Messages between the benchmark and its child processes (upstreams, gateway). */
-export type ToUpstreams = { type: 'counts' } | { type: 'latency'; ms: number } | { type: 'stop' };
+export type ToUpstreams =
+  | { type: 'counts' }
+  | { type: 'latency'; ms: number }
+  /** Keep (on) or stop keeping (off) every call received, for `calls`. */
+  | { type: 'trace'; on: boolean }
+  /** The calls kept since the last `calls` (or `trace`), then forgotten. */
+  | { type: 'calls' }
+  | { type: 'stop' };
+/** One call an upstream received: when it arrived and when it was answered (epoch ms). */
+export interface TracedCall {
+  upstream: string;
+  path: string;
+  at: number;
+  answeredAt?: number;
+}
 export type FromUpstreams =
   | { type: 'ready'; endpoints: Partial<Record<UpstreamName, string>>; names: string[] }
   | { type: 'counts'; counts: Record<string, number>; cpuMicros: number }
+  | { type: 'calls'; calls: TracedCall[] }
   | { type: 'ok' };
 
 export type ToGateway = { type: 'memory' } | { type: 'stop' };

@@ -61,7 +61,10 @@ export interface RecordedCall {
   query: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** When the call arrived (epoch ms). */
   at: number;
+  /** When its answer was handed to the socket (epoch ms); absent until then (or for a fault that never answers). */
+  answeredAt?: number;
 }
 
 interface Route {
@@ -168,14 +171,16 @@ export class Simulator {
     const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
-    this.calls.push({
+    const call: RecordedCall = {
       method,
       path: url.pathname,
       query: url.search,
       headers: req.headers,
       body: body.toString('utf8'),
       at: Date.now(),
-    });
+    };
+    this.calls.push(call);
+    res.once('finish', () => (call.answeredAt = Date.now()));
 
     if (this.latencyMs > 0) await delay(this.latencyMs);
     const fault = this.takeFault(url.pathname);
