@@ -5,7 +5,6 @@ import { createGateway, GATEWAY_VERSION } from '../src/gateway';
 import { createLogger } from '../src/observability/logger';
 import { createResolvers } from '../src/resolvers';
 import { withSimulatedUpstreams } from '../src/simulators';
-import { tuneGarbageCollection } from '../src/runtime/gc-tuning';
 import type { FromGateway, ToGateway } from './lib/ipc';
 import { startNaiveGateway } from './naive-gateway';
 
@@ -15,8 +14,6 @@ import { startNaiveGateway } from './naive-gateway';
  * `npm start` from the environment the benchmark gives it, pointed at the bench's upstreams.
  */
 async function main(): Promise<void> {
-  // As `npm start` runs it (src/main.ts); the naive baseline gets the same, so only the code differs.
-  tuneGarbageCollection();
   const mode = process.argv[2] ?? 'gateway';
   const endpoints = JSON.parse(process.argv[3] ?? '{}') as Record<string, string>;
   const send = (message: FromGateway) => process.send?.(message);

@@ -1,12 +1,10 @@
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGateway } from './gateway';
 import { createLogger } from './observability/logger';
-import { tuneGarbageCollection } from './runtime/gc-tuning';
 import { startSimulators, withSimulatedUpstreams, type SimulatedUpstreams } from './simulators';
 
 /** The only place that reads process.env: load config → (simulators) → gateway → listen. */
 async function main(): Promise<void> {
-  const gc = tuneGarbageCollection();
   let config: GatewayConfig;
   try {
     config = loadConfig(process.env);
@@ -32,7 +30,7 @@ async function main(): Promise<void> {
   const gateway = await createGateway(config, { logger });
   const url = await gateway.listen();
   logger.info(
-    { url: `${url}/graphql`, simulated: Boolean(sims), cache: gateway.services.cache.kind, gc },
+    { url: `${url}/graphql`, simulated: Boolean(sims), cache: gateway.services.cache.kind },
     `gateway listening on ${url}/graphql`,
   );
 
