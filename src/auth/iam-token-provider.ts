@@ -46,6 +46,8 @@ interface CachedToken {
 export class IamTokenProvider {
   private current: CachedToken | null = null;
   private inflight: Promise<CachedToken> | null = null;
+  /** The last token being stored in the shared cache (and its lock released), behind the answer. */
+  private sharing: Promise<void> = Promise.resolve();
   private readonly tokenKey: string;
   private readonly lockKey: string;
   private readonly now: () => number;
@@ -64,6 +66,11 @@ export class IamTokenProvider {
     const token = await this.inflight;
     this.current = token;
     return token.token;
+  }
+
+  /** Resolves once the last token obtained is in the shared cache and its lock released (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.sharing;
   }
 
   /** Forgets `token` (answered 401 upstream) here and in the shared cache. */
@@ -90,17 +97,30 @@ export class IamTokenProvider {
         await new Promise((r) => setTimeout(r, poll));
         continue;
       }
+      const release = async () => {
+        if (lock === 'acquired') await this.options.cache.releaseLock(this.lockKey, owner);
+      };
+      let fresh: CachedToken;
       try {
         // Another process may have stored a token between our read and our lock.
         const again = lock === 'acquired' ? await this.readShared() : undefined;
-        if (again && this.isFresh(again)) return again;
-        const fresh = await this.login();
-        const ttl = fresh.expiresAt - this.options.refreshMarginSeconds * 1000 - this.now();
-        await this.options.cache.set(this.tokenKey, await this.seal(fresh), ttl);
-        return fresh;
-      } finally {
-        if (lock === 'acquired') await this.options.cache.releaseLock(this.lockKey, owner);
+        if (again && this.isFresh(again)) {
+          await release();
+          return again;
+        }
+        fresh = await this.login();
+      } catch (err) {
+        await release();
+        throw err;
       }
+      // The caller has its token now; sharing it, then letting go of the lock (in that order: a
+      // process waiting on the lock then finds the token), happens behind the answer.
+      const ttl = fresh.expiresAt - this.options.refreshMarginSeconds * 1000 - this.now();
+      this.sharing = this.options.cache
+        .set(this.tokenKey, this.seal(fresh), ttl)
+        .finally(release)
+        .catch((err: unknown) => this.options.logger.warn({ upstream: 'iam', err: (err as Error).message }, 'IAM token not shared'));
+      return fresh;
     }
   }
 
@@ -146,7 +166,7 @@ export class IamTokenProvider {
     }
   }
 
-  private async seal(token: CachedToken): Promise<string> {
+  private seal(token: CachedToken): string {
     const text = JSON.stringify(token);
     return this.options.cipher ? this.options.cipher.encrypt(text) : text;
   }

@@ -93,6 +93,8 @@ export class ResultCache {
   private readonly versions: ScopeVersions;
   private readonly refresh: StaleRefresh;
   private readonly flights: ResultFlights;
+  /** Cache writes not yet landed (see {@link writeBehind}). */
+  private readonly writes = new Set<Promise<void>>();
   /** Shared-layer lookup counters, bound once (see `childrenOf` in metrics.ts). */
   private readonly lookupCounters?: Record<'hit' | 'stale' | 'miss', { inc(n: number): void }>;
 
@@ -251,9 +253,15 @@ export class ResultCache {
     await this.versions.invalidate(scope, scopeKeyOf(scope));
   }
 
-  /** Resolves when every background refresh started so far has ended (tests, shutdown). */
+  /** Resolves when every background refresh and cache write started so far has ended (tests, shutdown). */
   async idle(): Promise<void> {
     await this.refresh.idle();
+    await this.written();
+  }
+
+  /** Resolves when every cache write started so far has landed (a refresh still running is not waited for). */
+  async written(): Promise<void> {
+    while (this.writes.size) await Promise.all([...this.writes]);
   }
 
   /** `staleMs`: how long past its freshness an entry is still served (older ones read as misses). */
@@ -304,8 +312,25 @@ export class ResultCache {
       if (value === undefined && !answer.has(id)) answer.set(id, new Error(`${scope.namespace} ${id} was not loaded`));
       else if (!(value instanceof Error)) toCache.push([id, value as T]);
     }
-    await this.writeMany(scope, version, toCache, options.ttlSeconds, options.upstream);
+    this.writeBehind(scope, version, toCache, options);
     return answer;
+  }
+
+  /**
+   * Caches what was fetched without making anyone wait for it: the write goes out once the
+   * answer's turn of the event loop is over, so neither a slow shared cache nor the write itself
+   * delays the answer. Meanwhile this process's callers join the answered flight (it lingers,
+   * see {@link ResultFlights}); {@link written} waits for the write.
+   */
+  private writeBehind<T>(scope: CacheScope, version: string, entries: Array<[string, T]>, options: LoadOptions): void {
+    if (options.ttlSeconds <= 0 || entries.length === 0) return;
+    const write = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.writeMany(scope, version, entries, options.ttlSeconds, options.upstream))
+      .catch((err: unknown) =>
+        this.options.logger?.warn({ namespace: scope.namespace, err: (err as Error).message }, 'result cache write failed'),
+      );
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
   }
 
   private count(result: 'hit' | 'stale' | 'miss', n: number): void {

@@ -4,6 +4,20 @@ import { ResultCache, type CacheScope } from '../../src/cache/result-cache';
 
 const scope: CacheScope = { namespace: 'thing', identity: 'id-hash-1' };
 
+/**
+ * Its loads answer once their cache writes have landed, as these tests read the cache back at
+ * once. The answer itself never waits for the write (test/integration/cache-write-behind.test.ts).
+ */
+function landing(results: ResultCache): ResultCache {
+  const loadMany = results.loadMany.bind(results);
+  results.loadMany = (async (...args: Parameters<ResultCache['loadMany']>) => {
+    const values = await loadMany(...args);
+    await results.written();
+    return values;
+  }) as ResultCache['loadMany'];
+  return results;
+}
+
 /** A fake upstream: the value of an id is `${id}@${generation}`; calls are recorded and can be held. */
 function fakeUpstream() {
   let generation = 1;
@@ -37,7 +51,7 @@ function setup(staleSeconds = 30) {
   let now = 1_000_000;
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
   const cache = new MemoryCache({ now: clock.now });
-  const results = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: staleSeconds }, now: clock.now });
+  const results = landing(new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: staleSeconds }, now: clock.now }));
   const upstream = fakeUpstream();
   const load = (ids: string[], rc = results) =>
     rc.loadMany<string>(scope, ids, { upstream: 'pipeline', ttlSeconds: 10 }, (missing) => upstream.fetch(missing));
@@ -104,7 +118,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
   it('two processes sharing the cache refresh a stale entry once between them', async () => {
     const { cache, upstream, load, results, clock } = setup();
-    const other = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: clock.now });
+    const other = landing(new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: clock.now }));
     await load(['a']);
     clock.advance(11_000);
     upstream.holdCalls();
@@ -225,8 +239,8 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
     it('serves fresh entries from the process after one read of the version, and sees another process’s invalidation at once', async () => {
       let now = 1_000_000;
       const { cache, reads } = sharedCache(() => now);
-      const here = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: () => now });
-      const there = new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: () => now });
+      const here = landing(new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: () => now }));
+      const there = landing(new ResultCache(cache, 'unit', undefined, { staleSeconds: { pipeline: 30 }, now: () => now }));
       const upstream = fakeUpstream();
       const load = () => here.loadMany<string>(scope, ['a', 'b'], { upstream: 'pipeline', ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
       expect(await load()).toEqual(['a@1', 'b@1']);
@@ -251,7 +265,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
     it('keeps at most `hotEntries` hot across scopes, dropping those remembered longest ago first', async () => {
       const { cache, reads } = sharedCache(Date.now);
-      const here = new ResultCache(cache, 'unit', undefined, { hotEntries: 3 });
+      const here = landing(new ResultCache(cache, 'unit', undefined, { hotEntries: 3 }));
       const upstream = fakeUpstream();
       const other: CacheScope = { namespace: 'thing', identity: 'id-hash-2' };
       const load = (s: CacheScope, ids: string[]) =>
@@ -301,8 +315,8 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
       const { cache, reads } = sharedCache(Date.now);
       const { broadcast, setListening } = fakeBroadcast();
       Object.assign(cache, { broadcast });
-      const here = new ResultCache(cache, 'unit');
-      const there = new ResultCache(cache, 'unit');
+      const here = landing(new ResultCache(cache, 'unit'));
+      const there = landing(new ResultCache(cache, 'unit'));
       const upstream = fakeUpstream();
       const load = (rc = here) => rc.loadMany<string>(scope, ['a', 'b'], { ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
       const resetReads = () => (reads.get = reads.getMany = reads.keys = 0);
@@ -370,7 +384,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
     it('check mode (RESULT_CACHE_INVALIDATION=check) reads the version on every hot read even where the cache can broadcast', async () => {
       const { cache, reads, resetReads } = pushSetup();
-      const strict = new ResultCache(cache, 'unit', undefined, { invalidation: 'check' });
+      const strict = landing(new ResultCache(cache, 'unit', undefined, { invalidation: 'check' }));
       const load = () => strict.loadMany<string>(scope, ['a'], { ttlSeconds: 10 }, async (ids) => new Map(ids.map((id) => [id, id])));
       await load();
       await load();
@@ -383,7 +397,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
     it('a shared cache that fails to answer never lets the hot copy through unchecked', async () => {
       const { cache } = sharedCache(Date.now);
-      const results = new ResultCache(cache, 'unit');
+      const results = landing(new ResultCache(cache, 'unit'));
       const upstream = fakeUpstream();
       const load = () => results.loadMany<string>(scope, ['a'], { ttlSeconds: 10 }, (ids) => upstream.fetch(ids));
       await load();
@@ -397,7 +411,7 @@ describe('ResultCache: TTL, stale-while-revalidate per upstream, coalescing, ver
 
     it('hands out frozen values: a resolver that mutates a shared cached value fails loudly', async () => {
       const { cache } = sharedCache(Date.now);
-      const results = new ResultCache(cache, 'unit');
+      const results = landing(new ResultCache(cache, 'unit'));
       const load = () =>
         results.loadMany<{ list: number[] }>(scope, ['x'], { ttlSeconds: 10 }, async () => new Map([['x', { list: [2, 1] }]]));
       const [fetched] = await load();
