@@ -52,11 +52,7 @@ export function positionedConnection<T, Total extends number | null>(
   return connectionOf(read, window, read.total);
 }
 
-/**
- * {@link positionedConnection} whose `totalCount` is 0 where the upstream gave no total. (Not
- * `{ ...positionedConnection(), totalCount }`: on Node 20's V8 an object built as a spread
- * followed by a property survives young-generation collections; docs/scaling.md.)
- */
+/** {@link positionedConnection} whose `totalCount` is 0 where the upstream gave no total. */
 export function countedConnection<T>(
   read: PositionedRows<T, number | null>,
   window: PageWindow,
