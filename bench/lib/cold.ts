@@ -68,6 +68,10 @@ export interface ColdSample {
   rounds: number;
   calls: number;
   ok: boolean;
+  /** The gateway's CPU time over the query (ms). */
+  cpuMs?: number;
+  /** How long the gateway's main thread waited for a core over the query (ms; Linux). */
+  waitMs?: number;
 }
 
 export interface ColdSummary {
@@ -82,6 +86,8 @@ export interface ColdSummary {
   overheadP50Ms: number;
   overheadP99Ms: number;
   serverP50Ms?: number;
+  cpuMedianMs?: number;
+  waitMedianMs?: number;
 }
 
 export const quantile = (sorted: readonly number[], q: number): number =>
@@ -96,7 +102,13 @@ export function summarise(samples: readonly ColdSample[], latencyMs: number, rou
   const freq = new Map<number, number>();
   for (const r of rounds) freq.set(r, (freq.get(r) ?? 0) + 1);
   const mode = [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
+  const median = (xs: Array<number | undefined>) => {
+    const defined = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return defined.length ? quantile(defined, 0.5) : undefined;
+  };
   return {
+    cpuMedianMs: median(good.map((s) => s.cpuMs)),
+    waitMedianMs: median(good.map((s) => s.waitMs)),
     requests: samples.length,
     errors: samples.length - good.length,
     rounds: { min: Math.min(...rounds), max: Math.max(...rounds), mode },
