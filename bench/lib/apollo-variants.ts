@@ -65,7 +65,8 @@ function diffOf(hunks: readonly PatchHunk[]): string {
 
 /**
  * Builds one variant per entry of `revert`: the installed Apollo with those hunks taken out
- * (an empty list: Apollo as installed). Call {@link ApolloVariants.remove} when done.
+ * (an empty list: Apollo as installed), then the variant's hunks in `apply` put in (another
+ * patch file's). Call {@link ApolloVariants.remove} when done.
  */
 export class ApolloVariants {
   private constructor(
@@ -73,7 +74,11 @@ export class ApolloVariants {
     readonly variants: ApolloVariant[],
   ) {}
 
-  static build(projectRoot: string, patchFile: string, revert: Record<string, readonly PatchHunk[]>): ApolloVariants {
+  static build(
+    projectRoot: string,
+    revert: Record<string, readonly PatchHunk[]>,
+    apply: Record<string, readonly PatchHunk[]> = {},
+  ): ApolloVariants {
     const root = mkdtempSync(path.join(os.tmpdir(), 'bench-apollo-'));
     const realModules = path.join(projectRoot, 'node_modules');
     const variants: ApolloVariant[] = [];
@@ -93,6 +98,13 @@ export class ApolloVariants {
         execFileSync('patch', ['-R', '-p0', '--no-backup-if-mismatch', '-s'], {
           cwd: path.join(dir, 'node_modules', '@apollo', 'server'),
           input: diffOf(hunks),
+        });
+      }
+      const forward = apply[name];
+      if (forward?.length) {
+        execFileSync('patch', ['-p0', '--forward', '--no-backup-if-mismatch', '-s'], {
+          cwd: path.join(dir, 'node_modules', '@apollo', 'server'),
+          input: diffOf(forward),
         });
       }
       cpSync(path.join(projectRoot, 'dist'), path.join(dir, 'dist'), { recursive: true });
