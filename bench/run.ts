@@ -7,7 +7,10 @@ import { SIMULATED } from '../src/simulators/defaults';
 import { ALL_PARTS, benchPipelineIds, dashboardQuery, graphqlBody, probeParts, type DashboardPart } from './lib/dashboard';
 import { measureExecution, type ExecutionFigure } from './lib/execution';
 import { measureVerification } from './lib/verification';
-import { Child, type FromGateway, type FromUpstreams, type ToGateway, type ToUpstreams } from './lib/ipc';
+import { Child, type FromGateway, type FromUpstreams, type ToGateway, type ToUpstreams, type TracedCall } from './lib/ipc';
+import { ApolloVariants, apolloPatchFile, readHunks, type PatchHunk } from './lib/apollo-variants';
+import { COLD_SHAPES, criticalPathRounds, summarise, timedQuery, type ColdSample, type ColdShape, type ColdSummary } from './lib/cold';
+import { Pool } from 'undici';
 import { graphqlOk, runLoad, type LoadResult } from './lib/load';
 import { RedisCluster } from './lib/redis-cluster';
 import { runLiveBench } from './lib/live';
@@ -29,6 +32,14 @@ import { startBenchIssuer } from './lib/issuer';
  *   --quick           2 s per scenario (a smoke run)
  *   --live            instead: live updates (subscriptions) — --subscribers N (1000), --pipelines N (200),
  *                     --per-subscription N (10), --replicas N (2), --interval MS (2000), --changes N (20)
+ *   --only LIST       families to run, comma-separated (default all): main, patch, flags, cold
+ *   --ab-rounds N     rounds of the interleaved A/B families (patch, flags; default 3)
+ *   --ab-variants L   only these variants of them, comma-separated names as printed
+ *   --patch-before F  the patch family also runs Apollo with patch file F instead of ours ...
+ *   --before-flags L  ... and node started with these flags (comma-separated)
+ *   --cold-requests N requests per shape, one at a time, in the cold family (default 30)
+ *   --cold-rate R     open-loop rate of the cold family's moderate-load rows (default 20 req/s)
+ *   --cold-baseline F another build's dist/bench/gateway-process.js, run beside this one in the cold family
  */
 interface Options {
   concurrency: number;
@@ -39,7 +50,22 @@ interface Options {
   redis: string;
   cluster: boolean;
   soakMinutes: number;
+  only: Set<Family>;
+  abRounds: number;
+  coldRequests: number;
+  coldRate: number;
+  /** Only these variants of the A/B families (by name); all when absent. */
+  abVariants?: string[];
+  /** A patch-package file to run in place of ours, as one more variant of the patch family. */
+  patchBefore?: string;
+  /** Node flags of that variant. */
+  beforeFlags: string[];
+  /** Another build's bench/gateway-process.js, run beside this one in the cold family. */
+  coldBaseline?: string;
 }
+
+const FAMILIES = ['main', 'patch', 'flags', 'cold'] as const;
+type Family = (typeof FAMILIES)[number];
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const value = (name: string): string | undefined => {
@@ -68,6 +94,19 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     redis: value('redis') || 'auto',
     cluster: !argv.includes('--no-cluster'),
     soakMinutes: soak !== undefined ? (soak === '' ? 10 : Number(soak)) : soakFromEnv,
+    only: new Set(
+      (value('only') || FAMILIES.join(',')).split(',').map((f) => {
+        if (!(FAMILIES as readonly string[]).includes(f)) throw new Error(`--only takes ${FAMILIES.join(', ')}; got ${f}`);
+        return f as Family;
+      }),
+    ),
+    abRounds: num('ab-rounds', 3),
+    coldRequests: num('cold-requests', 30),
+    coldRate: num('cold-rate', 20),
+    coldBaseline: value('cold-baseline') || undefined,
+    abVariants: value('ab-variants')?.split(',') || undefined,
+    patchBefore: value('patch-before') || undefined,
+    beforeFlags: (value('before-flags') || '').split(',').filter(Boolean),
   };
 }
 
@@ -152,12 +191,27 @@ class Bench {
     await this.upstreams.ask({ type: 'latency', ms }, 'ok');
   }
 
+  /** Keeps (or stops keeping) every upstream call, for {@link calls}. */
+  async trace(on: boolean): Promise<void> {
+    await this.upstreams.ask({ type: 'trace', on }, 'ok');
+  }
+
+  /** The upstream calls made since the last ask (while tracing). */
+  async calls(): Promise<TracedCall[]> {
+    return (await this.upstreams.ask({ type: 'calls' }, 'calls')).calls;
+  }
+
+  /**
+   * Starts the gateway (or the naive baseline) in a process of its own; `script` runs another
+   * build of it (an Apollo variant, see lib/apollo-variants.ts), `execArgv` gives node flags.
+   */
   async startServer(
     mode: 'gateway' | 'naive',
     env: Record<string, string>,
+    { script = path.join(DIST, 'gateway-process.js'), execArgv = [] }: { script?: string; execArgv?: string[] } = {},
   ): Promise<{ url: string; cache: string; domains: string[]; child: Child<ToGateway, FromGateway> }> {
     const { child, ready } = await Child.start<ToGateway, FromGateway>(
-      path.join(DIST, 'gateway-process.js'),
+      script,
       [mode, JSON.stringify(this.endpoints)],
       {
         PATH: process.env.PATH ?? '',
@@ -168,6 +222,7 @@ class Bench {
         LOG_LEVEL: 'warn',
         ...env,
       },
+      execArgv,
     );
     this.children.push({ stop: () => child.stop({ type: 'stop' }) });
     if (ready.type !== 'ready') throw new Error('server did not start');
@@ -349,6 +404,286 @@ async function soak(bench: Bench, env: Record<string, string>, query: string, id
   );
 }
 
+/** One side of an interleaved A/B: a name and how to start its gateway. */
+interface AbVariant {
+  name: string;
+  start: () => ReturnType<Bench['startServer']>;
+}
+
+/**
+ * Interleaved A/B on the warm dashboard (closed loop): every variant gets a fresh gateway per
+ * round, the order rotating each round, so the machine's drift lands on all of them alike.
+ * Prints each variant's req/s, CPU per operation and own p99 per round, and its ratio to the first.
+ */
+async function abFamily(bench: Bench, title: string, allVariants: AbVariant[], query: string, ids: string[]): Promise<void> {
+  const chosen = bench.options.abVariants;
+  const variants = chosen ? allVariants.filter((v) => chosen.includes(v.name)) : allVariants;
+  const results = new Map<string, Row[]>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < bench.options.abRounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(k + round) % variants.length] as AbVariant;
+      const server = await variant.start();
+      await bench.scenario(
+        `${title}: ${variant.name} (round ${round + 1})`,
+        {
+          origin: server.url,
+          path: '/graphql',
+          headers: { 'content-type': 'application/json' },
+          body: () => graphqlBody(query, { ids }),
+          concurrency: bench.options.concurrency,
+          durationMs: bench.options.durationMs,
+          ok: graphqlOk,
+        },
+        server.child,
+      );
+      results.get(variant.name)?.push(bench.rows.pop() as Row);
+      await server.child.stop({ type: 'stop' });
+    }
+  }
+  const base = results.get(variants[0]?.name ?? '') ?? [];
+  const range = (xs: number[], digits: number) => `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}`;
+  process.stdout.write(
+    `\n${title}: warm dashboard, closed loop ${bench.options.concurrency} workers, ${bench.options.durationMs / 1000} s per variant per round, ${bench.options.abRounds} interleaved rounds\n\n` +
+      `| variant | req/s per round | CPU ms/op | own p99 ms | scavenges (median ms) | req/s / first variant's, same round |\n|---|---|---|---|---|---|\n`,
+  );
+  for (const [name, rows] of results) {
+    process.stdout.write(
+      `| ${name} | ${rows.map((r) => fmt(r.load.rps, 0)).join(', ')} | ${range(
+        rows.map((r) => r.cpuMsPerOp),
+        2,
+      )} | ${range(
+        rows.map((r) => r.load.server?.p99Ms ?? NaN),
+        2,
+      )} | ${range(
+        rows.map((r) => r.scavenges?.medianMs ?? NaN),
+        2,
+      )} | ${rows.map((r, i) => fmt(r.load.rps / (base[i]?.load.rps ?? NaN), 2)).join(', ')} |\n`,
+    );
+  }
+}
+
+/** Which change a patch hunk belongs to: a file's hunks are one change, but requestPipeline's two literals are two. */
+function hunkGroup(hunk: PatchHunk, indexInFile: number): string {
+  const base = path.basename(hunk.file);
+  return base === 'requestPipeline.js' ? `${base} hunk ${indexInFile + 1}` : base;
+}
+
+/** The Apollo patch: as installed, without it, each of its changes alone and each left out. */
+async function patchFamily(bench: Bench, env: Record<string, string>, query: string, ids: string[]): Promise<void> {
+  const projectRoot = path.join(DIST, '..', '..');
+  const patchFile = apolloPatchFile(projectRoot);
+  if (!patchFile) {
+    process.stdout.write('\nApollo patch: none in patches/ (nothing to compare)\n');
+    return;
+  }
+  const hunks = readHunks(patchFile);
+  const seen = new Map<string, number>();
+  const groups = new Map<string, PatchHunk[]>();
+  for (const h of hunks) {
+    const i = seen.get(h.file) ?? 0;
+    seen.set(h.file, i + 1);
+    const g = hunkGroup(h, i);
+    groups.set(g, [...(groups.get(g) ?? []), h]);
+  }
+  const revert: Record<string, PatchHunk[]> = { 'whole patch (as installed)': [], 'no patch': hunks };
+  // Each change alone, and the patch without each change: a change may only pay once another is in.
+  if (groups.size > 1) {
+    for (const g of groups.keys()) revert[`only ${g}`] = hunks.filter((h) => !groups.get(g)?.includes(h));
+    if (groups.size > 2) for (const [g, of] of groups) revert[`all but ${g}`] = of;
+  }
+  // Another patch file in place of ours (e.g. the one an earlier commit shipped), with its own node flags.
+  const apply: Record<string, PatchHunk[]> = {};
+  const execArgvOf: Record<string, string[]> = {};
+  const { patchBefore, beforeFlags } = bench.options;
+  if (patchBefore) {
+    const name = `before: ${path.basename(patchBefore)}${beforeFlags.length ? ` + ${beforeFlags.join(' ')}` : ''}`;
+    revert[name] = hunks;
+    apply[name] = readHunks(patchBefore);
+    execArgvOf[name] = beforeFlags;
+  }
+  const built = ApolloVariants.build(projectRoot, revert, apply);
+  try {
+    await abFamily(
+      bench,
+      `Apollo patch (${path.basename(patchFile)})`,
+      built.variants.map((v) => ({
+        name: v.name,
+        start: () => bench.startServer('gateway', env, { script: v.gatewayScript, execArgv: execArgvOf[v.name] ?? [] }),
+      })),
+      query,
+      ids,
+    );
+  } finally {
+    built.remove();
+  }
+}
+
+/** V8 garbage-collector flags on node's command line, with and without. */
+async function flagsFamily(bench: Bench, env: Record<string, string>, query: string, ids: string[]): Promise<void> {
+  const flagSets: Array<[string, string[]]> = [
+    ['no flags (V8 defaults)', []],
+    ['--no-allocation-site-pretenuring', ['--no-allocation-site-pretenuring']],
+    ['--heap-growing-percent=50', ['--heap-growing-percent=50']],
+    ['both', ['--no-allocation-site-pretenuring', '--heap-growing-percent=50']],
+  ];
+  await abFamily(
+    bench,
+    "V8 flags on node's command line",
+    flagSets.map(([name, execArgv]) => ({ name, start: () => bench.startServer('gateway', env, { execArgv }) })),
+    query,
+    ids,
+  );
+}
+
+/** Deletes the result cache's entries under `prefix` (the IAM token stays): the next query is cold. */
+async function forgetResults(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    const results = keys.filter((k) => !k.includes('{iam-token:'));
+    if (results.length) await redis.del(...results);
+  } while (cursor !== '0');
+}
+
+/**
+ * The cold family (see lib/cold.ts). One client, one query at a time: each made cold by
+ * deleting the gateway's cached results first and waiting out the coalescer's 250 ms linger, with
+ * the calls each query made traced for its critical path. Then moderate load: an open loop on a
+ * gateway with no shared cache (TTL 0; concurrent identical calls still coalesce), new pipeline
+ * ids every request. With `--cold-baseline`, another build's gateway runs the same queries,
+ * alternating with this one's query by query.
+ */
+async function coldFamily(bench: Bench, redisUrl: string | null, prefix: string): Promise<void> {
+  const { latencyMs, coldRequests, coldRate, coldBaseline } = bench.options;
+  const builds: Array<{ label: string; script?: string }> = [
+    { label: 'this build' },
+    ...(coldBaseline
+      ? [{ label: `baseline (${path.basename(path.dirname(path.dirname(path.dirname(coldBaseline))))})`, script: coldBaseline }]
+      : []),
+  ];
+  const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : null;
+  type Single = { shape: ColdShape; build: string; summary: ColdSummary; firstError?: string };
+  const singles: Single[] = [];
+  const servers = await Promise.all(
+    builds.map(async (b, k) => {
+      const cachePrefix = `${prefix}-cold-single-${k}`;
+      const server = await bench.startServer(
+        'gateway',
+        { CACHE_PREFIX: cachePrefix, ...(redisUrl ? { REDIS_URL: redisUrl } : { RESULT_CACHE_TTL_SECONDS: '0' }) },
+        { script: b.script },
+      );
+      return { ...b, cachePrefix, server, pool: new Pool(server.url, { connections: 1, keepAliveTimeout: 30_000 }) };
+    }),
+  );
+  try {
+    await bench.trace(true);
+    for (const shape of COLD_SHAPES) {
+      const samples = servers.map(() => [] as ColdSample[]);
+      const firstErrors: Array<string | undefined> = servers.map(() => undefined);
+      for (let i = -5; i < coldRequests; i++) {
+        for (let j = 0; j < servers.length; j++) {
+          const k = (j + Math.max(0, i)) % servers.length;
+          const target = servers[k] as (typeof servers)[number];
+          if (redis) await forgetResults(redis, target.cachePrefix);
+          await new Promise((r) => setTimeout(r, 300));
+          await bench.calls();
+          const before = await target.server.child.ask({ type: 'memory' }, 'memory');
+          const r = await timedQuery(
+            target.pool,
+            graphqlBody(shape.query, { ids: benchPipelineIds(20, `${prefix}-${k}-${shape.name}-${i}`) }),
+          );
+          const after = await target.server.child.ask({ type: 'memory' }, 'memory');
+          const calls = await bench.calls();
+          if (!r.ok) firstErrors[k] ??= r.text.slice(0, 200);
+          if (i >= 0)
+            samples[k]?.push({
+              ms: r.ms,
+              serverMs: r.serverMs,
+              cpuMs: (after.cpuMicros - before.cpuMicros) / 1000,
+              waitMs:
+                after.runQueueWaitMs !== undefined && before.runQueueWaitMs !== undefined
+                  ? after.runQueueWaitMs - before.runQueueWaitMs
+                  : undefined,
+              ok: r.ok,
+              rounds: criticalPathRounds(calls),
+              calls: calls.filter((c) => c.upstream !== 'iam').length,
+            });
+        }
+      }
+      servers.forEach((target, k) => {
+        const summary = summarise(samples[k] ?? [], latencyMs);
+        singles.push({ shape, build: target.label, summary, firstError: firstErrors[k] });
+        process.stderr.write(
+          `  cold, one at a time, ${shape.name}, ${target.label}: rounds ${summary.rounds.min}–${summary.rounds.max}, p50 ${fmt(summary.p50Ms, 2)} ms, overhead p50 ${fmt(summary.overheadP50Ms, 2)} ms${firstErrors[k] ? ` (error: ${firstErrors[k]})` : ''}\n`,
+        );
+      });
+    }
+    await bench.trace(false);
+  } finally {
+    redis?.disconnect();
+    for (const target of servers) {
+      await target.pool.close();
+      await target.server.child.stop({ type: 'stop' });
+    }
+  }
+
+  const moderate: Array<{ shape: ColdShape; build: string; row: Row }> = [];
+  const loaded = await Promise.all(
+    builds.map(async (b, k) => ({
+      ...b,
+      server: await bench.startServer(
+        'gateway',
+        { CACHE_PREFIX: `${prefix}-cold-load-${k}`, RESULT_CACHE_TTL_SECONDS: '0', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+        { script: b.script },
+      ),
+    })),
+  );
+  for (const shape of COLD_SHAPES) {
+    for (const target of loaded) {
+      const row = await bench.scenario(
+        `cold ${shape.name}, ${target.label}, open loop ${coldRate} req/s`,
+        {
+          origin: target.server.url,
+          path: '/graphql',
+          headers: { 'content-type': 'application/json' },
+          body: (i) => graphqlBody(shape.query, { ids: benchPipelineIds(20, `${prefix}-load-${target.label}-${shape.name}-${i}`) }),
+          concurrency: 64,
+          durationMs: bench.options.durationMs,
+          ratePerSecond: coldRate,
+          ok: graphqlOk,
+        },
+        target.server.child,
+        10,
+      );
+      bench.rows.pop();
+      moderate.push({ shape, build: target.label, row });
+    }
+  }
+  for (const target of loaded) await target.server.child.stop({ type: 'stop' });
+
+  process.stdout.write(
+    `\ncold queries (upstream latency ${latencyMs} ms; overhead = end to end − rounds × latency; rounds counted from the calls each query made)\n\n` +
+      "| shape | gateway | load | rounds needed | rounds taken | upstream calls/op | p50 ms | p99 ms | overhead p50 ms | overhead p99 ms | gateway's own p50 ms | gateway CPU ms/query (median) | gateway waited for a core, ms/query (median) | errors |\n" +
+      '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n',
+  );
+  for (const { shape, build, summary: s, firstError } of singles) {
+    process.stdout.write(
+      `| ${shape.name} | ${build} | one client, ${s.requests} queries | ${shape.roundsNeeded} | ${s.rounds.min === s.rounds.max ? s.rounds.min : `${s.rounds.min}–${s.rounds.max}`} | ${fmt(s.callsPerOp, 1)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | **${fmt(s.overheadP50Ms, 2)}** | ${fmt(s.overheadP99Ms, 2)} | ${fmt(s.serverP50Ms ?? NaN, 2)} | ${fmt(s.cpuMedianMs ?? NaN, 2)} | ${fmt(s.waitMedianMs ?? NaN, 2)} | ${s.errors}${firstError ? ` (${firstError.slice(0, 80)})` : ''} |\n`,
+    );
+  }
+  for (const { shape, build, row } of moderate) {
+    const rounds = singles.find((x) => x.shape === shape && x.build === build)?.summary.rounds.mode ?? shape.roundsNeeded;
+    const floor = rounds * latencyMs;
+    const calls = Object.entries(row.callsPerOp)
+      .filter(([u]) => u !== 'iam')
+      .reduce((n, [, c]) => n + c, 0);
+    process.stdout.write(
+      `| ${shape.name} | ${build} | open loop ${coldRate} req/s, no shared cache | ${shape.roundsNeeded} | ${rounds} (one client's) | ${fmt(calls, 1)} | ${fmt(row.load.p50Ms, 2)} | ${fmt(row.load.p99Ms, 2)} | ${fmt(row.load.p50Ms - floor, 2)} | ${fmt(row.load.p99Ms - floor, 2)} | ${fmt(row.load.server?.p50Ms ?? NaN, 2)} | ${fmt(row.cpuMsPerOp, 2)} (mean) | ${row.runQueueWaitMs === undefined ? '-' : `${fmt(row.runQueueWaitMs / Math.max(1, row.load.requests), 2)} (mean)`} | ${row.load.errors}${row.load.firstError ? ` (${row.load.firstError.slice(0, 80)})` : ''} |\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const bench = new Bench(options);
@@ -409,245 +744,252 @@ async function main(): Promise<void> {
   try {
     await bench.startUpstreams();
     const warmEnv: Record<string, string> = { CACHE_PREFIX: `${prefix}-warm`, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
-    const warm = await bench.startServer('gateway', warmEnv);
-    const warmIds = benchPipelineIds(20, 'warm');
-    const candidates = ALL_PARTS.filter((p) => p === 'pipelines' || warm.domains.includes(p));
-    const gatewayProbe = await probeParts(warm.url, candidates, warmIds);
-    const naive = await bench.startServer('naive', {});
-    const naiveProbe = await probeParts(naive.url, gatewayProbe.working, benchPipelineIds(20, 'probe'));
-    const parts: DashboardPart[] = naiveProbe.working;
-    const leftOut = [
-      ...ALL_PARTS.filter((p) => !candidates.includes(p)).map((p) => `${p} (no resolver in the gateway yet)`),
-      ...gatewayProbe.leftOut.map((l) => `${l.part} (gateway: ${l.why})`),
-      ...naiveProbe.leftOut.map((l) => `${l.part} (naive baseline: ${l.why})`),
-    ];
-    const query = dashboardQuery(parts);
-    // The baseline must answer what the gateway answers, or the comparison means nothing.
-    const answerOf = async (url: string) =>
-      (await (
-        await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: graphqlBody(query, { ids: warmIds }),
-        })
-      ).json()) as {
-        data?: Record<string, unknown>;
-      };
-    const [gatewayAnswer, naiveAnswer] = await Promise.all([answerOf(warm.url), answerOf(naive.url)]);
-    const differing = parts.filter((p) => JSON.stringify(gatewayAnswer.data?.[p]) !== JSON.stringify(naiveAnswer.data?.[p]));
-    process.stdout.write(`dashboard query: ${parts.join(' + ')}${leftOut.length ? `; left out: ${leftOut.join('; ')}` : ''}\n`);
-    process.stdout.write(
-      `naive baseline answers the same data as the gateway: ${differing.length ? `NO, differs in ${differing.join(', ')}` : 'yes'}\n\n`,
-    );
-    process.stderr.write('running scenarios...\n');
+    if (options.only.has('main')) {
+      const warm = await bench.startServer('gateway', warmEnv);
+      const warmIds = benchPipelineIds(20, 'warm');
+      const candidates = ALL_PARTS.filter((p) => p === 'pipelines' || warm.domains.includes(p));
+      const gatewayProbe = await probeParts(warm.url, candidates, warmIds);
+      const naive = await bench.startServer('naive', {});
+      const naiveProbe = await probeParts(naive.url, gatewayProbe.working, benchPipelineIds(20, 'probe'));
+      const parts: DashboardPart[] = naiveProbe.working;
+      const leftOut = [
+        ...ALL_PARTS.filter((p) => !candidates.includes(p)).map((p) => `${p} (no resolver in the gateway yet)`),
+        ...gatewayProbe.leftOut.map((l) => `${l.part} (gateway: ${l.why})`),
+        ...naiveProbe.leftOut.map((l) => `${l.part} (naive baseline: ${l.why})`),
+      ];
+      const query = dashboardQuery(parts);
+      // The baseline must answer what the gateway answers, or the comparison means nothing.
+      const answerOf = async (url: string) =>
+        (await (
+          await fetch(`${url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: graphqlBody(query, { ids: warmIds }),
+          })
+        ).json()) as {
+          data?: Record<string, unknown>;
+        };
+      const [gatewayAnswer, naiveAnswer] = await Promise.all([answerOf(warm.url), answerOf(naive.url)]);
+      const differing = parts.filter((p) => JSON.stringify(gatewayAnswer.data?.[p]) !== JSON.stringify(naiveAnswer.data?.[p]));
+      process.stdout.write(`dashboard query: ${parts.join(' + ')}${leftOut.length ? `; left out: ${leftOut.join('; ')}` : ''}\n`);
+      process.stdout.write(
+        `naive baseline answers the same data as the gateway: ${differing.length ? `NO, differs in ${differing.join(', ')}` : 'yes'}\n\n`,
+      );
+      process.stderr.write('running scenarios...\n');
 
-    const pipelinesOnly = dashboardQuery(['pipelines']);
-    const gql = (origin: string, ids: (i: number) => string[], document = query) => ({
-      origin,
-      path: '/graphql',
-      headers: { 'content-type': 'application/json' },
-      body: (i: number) => graphqlBody(document, { ids: ids(i) }),
-      concurrency: options.concurrency,
-      durationMs: options.durationMs,
-      ok: graphqlOk,
-    });
-
-    // 1. The raw upstream ceiling: the pipeline simulator's status call (20 ids), straight.
-    const token = await iamToken(bench.endpoints.iam as string);
-    const statusPath = `/v5/${SIMULATED.codeartsProjectId}/api/pipelines/status`;
-    const raw = (name: string) =>
-      bench.scenario(name, {
-        origin: bench.endpoints.pipeline as string,
-        path: statusPath,
-        headers: { 'content-type': 'application/json', 'x-auth-token': token },
-        body: () => JSON.stringify(warmIds),
+      const pipelinesOnly = dashboardQuery(['pipelines']);
+      const gql = (origin: string, ids: (i: number) => string[], document = query) => ({
+        origin,
+        path: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        body: (i: number) => graphqlBody(document, { ids: ids(i) }),
         concurrency: options.concurrency,
         durationMs: options.durationMs,
+        ok: graphqlOk,
       });
-    const rawAtLatency = await raw(`raw upstream: pipeline status call straight (${options.latencyMs} ms latency)`);
-    await bench.setLatency(0);
-    const rawCeiling = await raw('raw upstream: pipeline status call straight (0 ms latency: CPU ceiling)');
-    await bench.setLatency(options.latencyMs);
 
-    // 2. Gateway, warm shared cache: the same dashboard again and again. Closed loop first (the
-    //    most it serves), then latency at moderate load: an open loop at a quarter of that rate,
-    //    requests due on a fixed schedule whatever the gateway does (see bench/lib/load.ts).
-    const warmRow = await bench.scenario(
-      'gateway, warm cache: dashboard',
-      gql(warm.url, () => warmIds),
-      warm.child,
-    );
-    // The same 20 pipelines the raw status call answers: the like-for-like comparison.
-    const warmPipelines = await bench.scenario(
-      'gateway, warm cache: 20 pipelines only',
-      gql(warm.url, () => warmIds, pipelinesOnly),
-      warm.child,
-    );
-    // Longer than the closed-loop rows: under load a full collection comes every 10-20 s and
-    // pauses the gateway for several ms, so in a short window p99 depends on whether one landed.
-    const moderateMs = Math.max(4000, options.durationMs * 2.5);
-    const moderateRate = (row: Row) => Math.max(20, Math.round((row.load.rps * MODERATE_SHARE) / 10) * 10);
-    const open = (rate: number) => ({ concurrency: 16, durationMs: moderateMs, ratePerSecond: rate });
-    const moderate = await bench.scenario(
-      `gateway, warm cache: dashboard, moderate load (${moderateRate(warmRow)} req/s)`,
-      { ...gql(warm.url, () => warmIds), ...open(moderateRate(warmRow)) },
-      warm.child,
-    );
-    const moderatePipelines = await bench.scenario(
-      `gateway, warm cache: 20 pipelines only, moderate load (${moderateRate(warmPipelines)} req/s)`,
-      { ...gql(warm.url, () => warmIds, pipelinesOnly), ...open(moderateRate(warmPipelines)) },
-      warm.child,
-    );
-    // The floor of a loopback HTTP round trip on this machine: the gateway's /healthz, same schedule.
-    const floor = await bench.scenario(
-      `gateway /healthz, moderate load (${moderateRate(warmPipelines)} req/s): the HTTP round-trip floor`,
-      { origin: warm.url, path: '/healthz', method: 'GET', ...open(moderateRate(warmPipelines)) },
-      warm.child,
-    );
-    await warm.child.stop({ type: 'stop' });
+      // 1. The raw upstream ceiling: the pipeline simulator's status call (20 ids), straight.
+      const token = await iamToken(bench.endpoints.iam as string);
+      const statusPath = `/v5/${SIMULATED.codeartsProjectId}/api/pipelines/status`;
+      const raw = (name: string) =>
+        bench.scenario(name, {
+          origin: bench.endpoints.pipeline as string,
+          path: statusPath,
+          headers: { 'content-type': 'application/json', 'x-auth-token': token },
+          body: () => JSON.stringify(warmIds),
+          concurrency: options.concurrency,
+          durationMs: options.durationMs,
+        });
+      const rawAtLatency = await raw(`raw upstream: pipeline status call straight (${options.latencyMs} ms latency)`);
+      await bench.setLatency(0);
+      const rawCeiling = await raw('raw upstream: pipeline status call straight (0 ms latency: CPU ceiling)');
+      await bench.setLatency(options.latencyMs);
 
-    // 2b. The same warm dashboard with graphql-js executing every operation (EXECUTION_ENGINE=graphql-js):
-    //     what compiling repeated documents with graphql-jit gains.
-    const interpreted = await bench.startServer('gateway', { ...warmEnv, EXECUTION_ENGINE: 'graphql-js' });
-    const interpretedRow = await bench.scenario(
-      'gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js',
-      gql(interpreted.url, () => warmIds),
-      interpreted.child,
-    );
-    const interpretedModerate = await bench.scenario(
-      `gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js, moderate load (${moderateRate(warmRow)} req/s)`,
-      { ...gql(interpreted.url, () => warmIds), ...open(moderateRate(warmRow)) },
-      interpreted.child,
-    );
-    await interpreted.child.stop({ type: 'stop' });
-
-    // 2c. The same warm dashboard as a signed-in user (AUTH_JWT_*; keys from a JWKS on loopback):
-    //     one token again and again (verified once, then found by its SHA-256 in the per-process
-    //     cache), and a new token on every request (a full ES256 verification each time).
-    const issuer = await startBenchIssuer();
-    const signedIn = await bench.startServer('gateway', { ...warmEnv, ...issuer.env });
-    const oneToken = await issuer.token('bench-user');
-    const jwtRow = await bench.scenario(
-      'gateway, warm cache: dashboard, signed-in user (one JWT, verified once per process)',
-      { ...gql(signedIn.url, () => warmIds), headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` } },
-      signedIn.child,
-    );
-    const freshTokens = await issuer.tokens(Math.ceil((options.durationMs + options.warmupMs) / 1000) * 2500);
-    let nextToken = 0;
-    const jwtFreshRow = await bench.scenario(
-      'gateway, warm cache: dashboard, signed-in user (a new JWT every request: full verification)',
-      {
-        ...gql(signedIn.url, () => warmIds),
-        headers: () => ({
-          'content-type': 'application/json',
-          authorization: `Bearer ${freshTokens[nextToken++ % freshTokens.length]}`,
-        }),
-      },
-      signedIn.child,
-    );
-    await signedIn.child.stop({ type: 'stop' });
-    await issuer.close();
-
-    // 3. Gateway, cold: no shared cache (TTL 0) and new pipeline ids on every request. Under
-    //    load, identical concurrent list calls still coalesce; one request at a time shows the
-    //    per-operation minimum on its own.
-    const cold = await bench.startServer('gateway', { ...warmEnv, CACHE_PREFIX: `${prefix}-cold`, RESULT_CACHE_TTL_SECONDS: '0' });
-    const coldRow = await bench.scenario(
-      'gateway, cold (TTL 0, new pipeline ids each request)',
-      gql(cold.url, (i) => benchPipelineIds(20, `cold-${i}`)),
-      cold.child,
-    );
-    const coldSerial = await bench.scenario(
-      'gateway, cold, one request at a time',
-      { ...gql(cold.url, (i) => benchPipelineIds(20, `cold-serial-${i}`)), concurrency: 1, maxRequests: 40 },
-      cold.child,
-      5,
-    );
-    await cold.child.stop({ type: 'stop' });
-
-    // 4. The naive baseline: same schema, one upstream call per field, no DataLoader, no cache.
-    const naiveRow = await bench.scenario(
-      'naive baseline (per-field calls, no DataLoader, no cache)',
-      gql(naive.url, (i) => benchPipelineIds(20, `naive-${i}`)),
-      naive.child,
-    );
-    await naive.child.stop({ type: 'stop' });
-
-    // 5. Warm, on a real 3-master Redis Cluster on loopback.
-    let clusterRow: Row | undefined;
-    if (options.cluster && redisVersion) {
-      cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-      const onCluster = await bench.startServer('gateway', {
-        CACHE_PREFIX: `${prefix}-cluster`,
-        REDIS_CLUSTER_NODES: cluster.nodesVariable,
-      });
-      clusterRow = await bench.scenario(
-        'gateway, warm cache on Redis Cluster (3 masters + 3 replicas)',
-        gql(onCluster.url, () => warmIds),
-        onCluster.child,
+      // 2. Gateway, warm shared cache: the same dashboard again and again. Closed loop first (the
+      //    most it serves), then latency at moderate load: an open loop at a quarter of that rate,
+      //    requests due on a fixed schedule whatever the gateway does (see bench/lib/load.ts).
+      const warmRow = await bench.scenario(
+        'gateway, warm cache: dashboard',
+        gql(warm.url, () => warmIds),
+        warm.child,
       );
-      await onCluster.child.stop({ type: 'stop' });
-      await cluster.stop();
-      cluster = null;
+      // The same 20 pipelines the raw status call answers: the like-for-like comparison.
+      const warmPipelines = await bench.scenario(
+        'gateway, warm cache: 20 pipelines only',
+        gql(warm.url, () => warmIds, pipelinesOnly),
+        warm.child,
+      );
+      // Longer than the closed-loop rows: under load a full collection comes every 10-20 s and
+      // pauses the gateway for several ms, so in a short window p99 depends on whether one landed.
+      const moderateMs = Math.max(4000, options.durationMs * 2.5);
+      const moderateRate = (row: Row) => Math.max(20, Math.round((row.load.rps * MODERATE_SHARE) / 10) * 10);
+      const open = (rate: number) => ({ concurrency: 16, durationMs: moderateMs, ratePerSecond: rate });
+      const moderate = await bench.scenario(
+        `gateway, warm cache: dashboard, moderate load (${moderateRate(warmRow)} req/s)`,
+        { ...gql(warm.url, () => warmIds), ...open(moderateRate(warmRow)) },
+        warm.child,
+      );
+      const moderatePipelines = await bench.scenario(
+        `gateway, warm cache: 20 pipelines only, moderate load (${moderateRate(warmPipelines)} req/s)`,
+        { ...gql(warm.url, () => warmIds, pipelinesOnly), ...open(moderateRate(warmPipelines)) },
+        warm.child,
+      );
+      // The floor of a loopback HTTP round trip on this machine: the gateway's /healthz, same schedule.
+      const floor = await bench.scenario(
+        `gateway /healthz, moderate load (${moderateRate(warmPipelines)} req/s): the HTTP round-trip floor`,
+        { origin: warm.url, path: '/healthz', method: 'GET', ...open(moderateRate(warmPipelines)) },
+        warm.child,
+      );
+      await warm.child.stop({ type: 'stop' });
+
+      // 2b. The same warm dashboard with graphql-js executing every operation (EXECUTION_ENGINE=graphql-js):
+      //     what compiling repeated documents with graphql-jit gains.
+      const interpreted = await bench.startServer('gateway', { ...warmEnv, EXECUTION_ENGINE: 'graphql-js' });
+      const interpretedRow = await bench.scenario(
+        'gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js',
+        gql(interpreted.url, () => warmIds),
+        interpreted.child,
+      );
+      const interpretedModerate = await bench.scenario(
+        `gateway, warm cache: dashboard, EXECUTION_ENGINE=graphql-js, moderate load (${moderateRate(warmRow)} req/s)`,
+        { ...gql(interpreted.url, () => warmIds), ...open(moderateRate(warmRow)) },
+        interpreted.child,
+      );
+      await interpreted.child.stop({ type: 'stop' });
+
+      // 2c. The same warm dashboard as a signed-in user (AUTH_JWT_*; keys from a JWKS on loopback):
+      //     one token again and again (verified once, then found by its SHA-256 in the per-process
+      //     cache), and a new token on every request (a full ES256 verification each time).
+      const issuer = await startBenchIssuer();
+      const signedIn = await bench.startServer('gateway', { ...warmEnv, ...issuer.env });
+      const oneToken = await issuer.token('bench-user');
+      const jwtRow = await bench.scenario(
+        'gateway, warm cache: dashboard, signed-in user (one JWT, verified once per process)',
+        { ...gql(signedIn.url, () => warmIds), headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` } },
+        signedIn.child,
+      );
+      const freshTokens = await issuer.tokens(Math.ceil((options.durationMs + options.warmupMs) / 1000) * 2500);
+      let nextToken = 0;
+      const jwtFreshRow = await bench.scenario(
+        'gateway, warm cache: dashboard, signed-in user (a new JWT every request: full verification)',
+        {
+          ...gql(signedIn.url, () => warmIds),
+          headers: () => ({
+            'content-type': 'application/json',
+            authorization: `Bearer ${freshTokens[nextToken++ % freshTokens.length]}`,
+          }),
+        },
+        signedIn.child,
+      );
+      await signedIn.child.stop({ type: 'stop' });
+      await issuer.close();
+
+      // 3. Gateway, cold: no shared cache (TTL 0) and new pipeline ids on every request. Under
+      //    load, identical concurrent list calls still coalesce; one request at a time shows the
+      //    per-operation minimum on its own.
+      const cold = await bench.startServer('gateway', { ...warmEnv, CACHE_PREFIX: `${prefix}-cold`, RESULT_CACHE_TTL_SECONDS: '0' });
+      const coldRow = await bench.scenario(
+        'gateway, cold (TTL 0, new pipeline ids each request)',
+        gql(cold.url, (i) => benchPipelineIds(20, `cold-${i}`)),
+        cold.child,
+      );
+      const coldSerial = await bench.scenario(
+        'gateway, cold, one request at a time',
+        { ...gql(cold.url, (i) => benchPipelineIds(20, `cold-serial-${i}`)), concurrency: 1, maxRequests: 40 },
+        cold.child,
+        5,
+      );
+      await cold.child.stop({ type: 'stop' });
+
+      // 4. The naive baseline: same schema, one upstream call per field, no DataLoader, no cache.
+      const naiveRow = await bench.scenario(
+        'naive baseline (per-field calls, no DataLoader, no cache)',
+        gql(naive.url, (i) => benchPipelineIds(20, `naive-${i}`)),
+        naive.child,
+      );
+      await naive.child.stop({ type: 'stop' });
+
+      // 5. Warm, on a real 3-master Redis Cluster on loopback.
+      let clusterRow: Row | undefined;
+      if (options.cluster && redisVersion) {
+        cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+        const onCluster = await bench.startServer('gateway', {
+          CACHE_PREFIX: `${prefix}-cluster`,
+          REDIS_CLUSTER_NODES: cluster.nodesVariable,
+        });
+        clusterRow = await bench.scenario(
+          'gateway, warm cache on Redis Cluster (3 masters + 3 replicas)',
+          gql(onCluster.url, () => warmIds),
+          onCluster.child,
+        );
+        await onCluster.child.stop({ type: 'stop' });
+        await cluster.stop();
+        cluster = null;
+      }
+
+      process.stdout.write('\n');
+      printTable(bench.rows);
+
+      process.stderr.write('measuring GraphQL execution alone...\n');
+      const execution = await measureExecution(Math.min(3000, options.durationMs));
+      printExecution(execution);
+
+      process.stderr.write('measuring sign-in verification alone...\n');
+      const verification = await measureVerification(Math.min(2000, options.durationMs));
+      process.stdout.write('\n| credential check (Authenticator.authenticate, in process, no HTTP) | mean µs/request |\n|---|---:|\n');
+      for (const v of verification) process.stdout.write(`| ${v.credential} | ${fmt(v.meanMicros, 1)} |\n`);
+
+      const ratio = (a: number, b: number) => (b > 0 ? `${fmt(a / b, 2)}×` : '-');
+      const total = (r: Row) =>
+        Object.entries(r.callsPerOp)
+          .filter(([u]) => u !== 'iam')
+          .reduce((s, [, n]) => s + n, 0);
+      process.stdout.write(
+        [
+          '',
+          'ratios:',
+          `- warm gateway, 20 pipelines (what the status call answers) / raw upstream CPU ceiling (0 ms): ${ratio(warmPipelines.load.rps, rawCeiling.load.rps)} by measured req/s; ` +
+            `${ratio(rawCeiling.cpuMsPerOp, warmPipelines.cpuMsPerOp)} by CPU per operation (what each could serve with a core to itself) (target ≥ 0.5×)`,
+          `- warm gateway, whole dashboard / raw upstream CPU ceiling (0 ms): ${ratio(warmRow.load.rps, rawCeiling.load.rps)} by req/s; ${ratio(rawCeiling.cpuMsPerOp, warmRow.cpuMsPerOp)} by CPU per operation`,
+          `- warm gateway / raw upstream at ${options.latencyMs} ms: ${ratio(warmPipelines.load.rps, rawAtLatency.load.rps)} req/s (20 pipelines), ${ratio(warmRow.load.rps, rawAtLatency.load.rps)} (dashboard)`,
+          `- warm gateway / naive baseline: ${ratio(warmRow.load.rps, naiveRow.load.rps)} req/s; cold gateway / naive: ${ratio(coldRow.load.rps, naiveRow.load.rps)} req/s`,
+          `- warm dashboard, EXECUTION_ENGINE=jit (default) / graphql-js: ${ratio(warmRow.load.rps, interpretedRow.load.rps)} req/s, ${ratio(interpretedRow.cpuMsPerOp, warmRow.cpuMsPerOp)} less CPU per operation; ` +
+            `gateway's own p99 at moderate load ${fmt(moderate.load.server?.p99Ms ?? NaN, 2)} ms vs ${fmt(interpretedModerate.load.server?.p99Ms ?? NaN, 2)} ms`,
+          `- signed-in user (JWT) on the warm dashboard: server CPU ${fmt(jwtRow.cpuMsPerOp, 3)} ms/op with one token (cached by its hash) and ${fmt(jwtFreshRow.cpuMsPerOp, 3)} ms/op with a new token each request, ` +
+            `vs ${fmt(warmRow.cpuMsPerOp, 3)} ms/op without sign-in: verification costs ${fmt((jwtRow.cpuMsPerOp - warmRow.cpuMsPerOp) * 1000, 0)} µs per request cached, ${fmt((jwtFreshRow.cpuMsPerOp - warmRow.cpuMsPerOp) * 1000, 0)} µs uncached; ` +
+            `gateway's own p50 ${fmt(jwtRow.load.server?.p50Ms ?? NaN, 2)} / ${fmt(jwtFreshRow.load.server?.p50Ms ?? NaN, 2)} ms vs ${fmt(warmRow.load.server?.p50Ms ?? NaN, 2)} ms`,
+          `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${callsText(coldSerial.callsPerOp)}, ` +
+            `gateway cold under load ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
+          `- p99 latency the gateway adds on a warm cache at moderate load (open loop, a quarter of its flat-out rate; no upstream call, so all of it is the gateway's): ` +
+            `its own time per operation (Server-Timing) ${fmt(moderatePipelines.load.server?.p99Ms ?? NaN, 2)} ms for 20 pipelines, ${fmt(moderate.load.server?.p99Ms ?? NaN, 2)} ms for the dashboard ` +
+            `(target ≤ 2 ms: ${Math.max(moderatePipelines.load.server?.p99Ms ?? Infinity, moderate.load.server?.p99Ms ?? Infinity) <= 2 ? 'met' : 'NOT met'}); ` +
+            `end to end as the load generator saw it ${fmt(moderatePipelines.load.p99Ms, 2)} ms and ${fmt(moderate.load.p99Ms, 2)} ms, where a bare /healthz round trip on the same schedule already takes ${fmt(floor.load.p99Ms, 2)} ms at p99 ` +
+            `(three processes and Redis on ${os.cpus().length} cores: the machine's own stalls land on every request in flight); ` +
+            `the gateway's event loop was held up ${fmt(moderatePipelines.loopDelayMs?.p99 ?? NaN, 2)} / ${fmt(moderate.loopDelayMs?.p99 ?? NaN, 2)} ms at p99 (max ${fmt(moderatePipelines.loopDelayMs?.max ?? NaN, 1)} / ${fmt(moderate.loopDelayMs?.max ?? NaN, 1)} ms), ` +
+            `time a request arriving then waits before Server-Timing starts; ` +
+            `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)} (V8 runs them between tasks, so a request arriving during one waits that long before Server-Timing starts); ` +
+            `its full collections: ${fullCollectionText(moderatePipelines)} / ${fullCollectionText(moderate)} (each also holds it up in incremental steps before that last pause); ` +
+            `its main thread waited for a CPU ${runQueueText(moderatePipelines)} / ${runQueueText(moderate)}, time that lands inside Server-Timing too (Linux tends to wake it on the core of the load generator that woke it; see docs/scaling.md)`,
+          `- load average after the run: ${os
+            .loadavg()
+            .map((l) => fmt(l, 2))
+            .join(' / ')}`,
+          ...(clusterRow
+            ? [
+                `- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`,
+              ]
+            : []),
+          '',
+        ].join('\n'),
+      );
+
+      if (options.soakMinutes > 0) await soak(bench, { ...warmEnv, CACHE_PREFIX: `${prefix}-soak` }, query, warmIds, options.soakMinutes);
     }
-
-    process.stdout.write('\n');
-    printTable(bench.rows);
-
-    process.stderr.write('measuring GraphQL execution alone...\n');
-    const execution = await measureExecution(Math.min(3000, options.durationMs));
-    printExecution(execution);
-
-    process.stderr.write('measuring sign-in verification alone...\n');
-    const verification = await measureVerification(Math.min(2000, options.durationMs));
-    process.stdout.write('\n| credential check (Authenticator.authenticate, in process, no HTTP) | mean µs/request |\n|---|---:|\n');
-    for (const v of verification) process.stdout.write(`| ${v.credential} | ${fmt(v.meanMicros, 1)} |\n`);
-
-    const ratio = (a: number, b: number) => (b > 0 ? `${fmt(a / b, 2)}×` : '-');
-    const total = (r: Row) =>
-      Object.entries(r.callsPerOp)
-        .filter(([u]) => u !== 'iam')
-        .reduce((s, [, n]) => s + n, 0);
-    process.stdout.write(
-      [
-        '',
-        'ratios:',
-        `- warm gateway, 20 pipelines (what the status call answers) / raw upstream CPU ceiling (0 ms): ${ratio(warmPipelines.load.rps, rawCeiling.load.rps)} by measured req/s; ` +
-          `${ratio(rawCeiling.cpuMsPerOp, warmPipelines.cpuMsPerOp)} by CPU per operation (what each could serve with a core to itself) (target ≥ 0.5×)`,
-        `- warm gateway, whole dashboard / raw upstream CPU ceiling (0 ms): ${ratio(warmRow.load.rps, rawCeiling.load.rps)} by req/s; ${ratio(rawCeiling.cpuMsPerOp, warmRow.cpuMsPerOp)} by CPU per operation`,
-        `- warm gateway / raw upstream at ${options.latencyMs} ms: ${ratio(warmPipelines.load.rps, rawAtLatency.load.rps)} req/s (20 pipelines), ${ratio(warmRow.load.rps, rawAtLatency.load.rps)} (dashboard)`,
-        `- warm gateway / naive baseline: ${ratio(warmRow.load.rps, naiveRow.load.rps)} req/s; cold gateway / naive: ${ratio(coldRow.load.rps, naiveRow.load.rps)} req/s`,
-        `- warm dashboard, EXECUTION_ENGINE=jit (default) / graphql-js: ${ratio(warmRow.load.rps, interpretedRow.load.rps)} req/s, ${ratio(interpretedRow.cpuMsPerOp, warmRow.cpuMsPerOp)} less CPU per operation; ` +
-          `gateway's own p99 at moderate load ${fmt(moderate.load.server?.p99Ms ?? NaN, 2)} ms vs ${fmt(interpretedModerate.load.server?.p99Ms ?? NaN, 2)} ms`,
-        `- signed-in user (JWT) on the warm dashboard: server CPU ${fmt(jwtRow.cpuMsPerOp, 3)} ms/op with one token (cached by its hash) and ${fmt(jwtFreshRow.cpuMsPerOp, 3)} ms/op with a new token each request, ` +
-          `vs ${fmt(warmRow.cpuMsPerOp, 3)} ms/op without sign-in: verification costs ${fmt((jwtRow.cpuMsPerOp - warmRow.cpuMsPerOp) * 1000, 0)} µs per request cached, ${fmt((jwtFreshRow.cpuMsPerOp - warmRow.cpuMsPerOp) * 1000, 0)} µs uncached; ` +
-          `gateway's own p50 ${fmt(jwtRow.load.server?.p50Ms ?? NaN, 2)} / ${fmt(jwtFreshRow.load.server?.p50Ms ?? NaN, 2)} ms vs ${fmt(warmRow.load.server?.p50Ms ?? NaN, 2)} ms`,
-        `- upstream calls per dashboard: naive ${fmt(total(naiveRow), 2)}, gateway cold one at a time ${callsText(coldSerial.callsPerOp)}, ` +
-          `gateway cold under load ${fmt(total(coldRow), 2)}, gateway warm ${fmt(total(warmRow), 2)}`,
-        `- p99 latency the gateway adds on a warm cache at moderate load (open loop, a quarter of its flat-out rate; no upstream call, so all of it is the gateway's): ` +
-          `its own time per operation (Server-Timing) ${fmt(moderatePipelines.load.server?.p99Ms ?? NaN, 2)} ms for 20 pipelines, ${fmt(moderate.load.server?.p99Ms ?? NaN, 2)} ms for the dashboard ` +
-          `(target ≤ 2 ms: ${Math.max(moderatePipelines.load.server?.p99Ms ?? Infinity, moderate.load.server?.p99Ms ?? Infinity) <= 2 ? 'met' : 'NOT met'}); ` +
-          `end to end as the load generator saw it ${fmt(moderatePipelines.load.p99Ms, 2)} ms and ${fmt(moderate.load.p99Ms, 2)} ms, where a bare /healthz round trip on the same schedule already takes ${fmt(floor.load.p99Ms, 2)} ms at p99 ` +
-          `(three processes and Redis on ${os.cpus().length} cores: the machine's own stalls land on every request in flight); ` +
-          `the gateway's event loop was held up ${fmt(moderatePipelines.loopDelayMs?.p99 ?? NaN, 2)} / ${fmt(moderate.loopDelayMs?.p99 ?? NaN, 2)} ms at p99 (max ${fmt(moderatePipelines.loopDelayMs?.max ?? NaN, 1)} / ${fmt(moderate.loopDelayMs?.max ?? NaN, 1)} ms), ` +
-          `time a request arriving then waits before Server-Timing starts; ` +
-          `its young-generation collections paused it ${scavengeText(moderatePipelines)} / ${scavengeText(moderate)} (V8 runs them between tasks, so a request arriving during one waits that long before Server-Timing starts); ` +
-          `its full collections: ${fullCollectionText(moderatePipelines)} / ${fullCollectionText(moderate)} (each also holds it up in incremental steps before that last pause); ` +
-          `its main thread waited for a CPU ${runQueueText(moderatePipelines)} / ${runQueueText(moderate)}, time that lands inside Server-Timing too (Linux tends to wake it on the core of the load generator that woke it; see docs/scaling.md)`,
-        `- load average after the run: ${os
-          .loadavg()
-          .map((l) => fmt(l, 2))
-          .join(' / ')}`,
-        ...(clusterRow
-          ? [
-              `- warm on Redis Cluster / warm on ${redisUrl ? 'single Redis' : 'in-process cache'}: ${ratio(clusterRow.load.rps, warmRow.load.rps)} req/s`,
-            ]
-          : []),
-        '',
-      ].join('\n'),
-    );
-
-    if (options.soakMinutes > 0) await soak(bench, { ...warmEnv, CACHE_PREFIX: `${prefix}-soak` }, query, warmIds, options.soakMinutes);
+    const abEnv = { ...warmEnv, CACHE_PREFIX: `${prefix}-ab` };
+    const abIds = benchPipelineIds(20, 'warm');
+    if (options.only.has('patch')) await patchFamily(bench, abEnv, dashboardQuery(ALL_PARTS), abIds);
+    if (options.only.has('flags')) await flagsFamily(bench, abEnv, dashboardQuery(ALL_PARTS), abIds);
+    if (options.only.has('cold')) await coldFamily(bench, redisUrl, prefix);
   } finally {
     await bench.stopAll();
     await cluster?.stop();
