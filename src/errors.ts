@@ -31,7 +31,11 @@ export abstract class UpstreamError extends Error {
   }
 }
 
-/** The upstream answered with an error status (or an error body under 200). */
+/**
+ * The upstream answered with an error status (or an error body under 200). Under 500 it is what
+ * the upstream states about the request (contract, Errors): relayed with the upstream's message
+ * and code, never retried, never a breaker fault.
+ */
 export class UpstreamHttpError extends UpstreamError {
   override readonly name = 'UpstreamHttpError';
   readonly code: ErrorCode;
@@ -45,8 +49,11 @@ export class UpstreamHttpError extends UpstreamError {
     /** Upstream error code (`error_code`, Bandwidth `type`) where given. */
     readonly upstreamCode: string | undefined,
     upstreamMessage: string | undefined,
+    /** `embedded`: the failure came in a 2xx body (Artifact's envelope); `statusCode` is the status it stands for. */
+    options: { embedded?: boolean } = {},
   ) {
-    super(upstream, `${upstream} answered HTTP ${statusCode}${upstreamMessage ? `: ${upstreamMessage}` : ''}`);
+    const said = upstreamMessage ? `: ${upstreamMessage}` : '';
+    super(upstream, options.embedded ? `${upstream} refused the request${said}` : `${upstream} answered HTTP ${statusCode}${said}`);
     this.code = codeForStatus(statusCode);
     // 4xx is the caller's problem (or ours), not a sick upstream: it never trips the breaker.
     this.isUpstreamFault = statusCode >= 500;

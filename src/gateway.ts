@@ -41,7 +41,14 @@ import { ComestriClient } from './upstreams/comestri/client';
 import { RtsClient } from './upstreams/rts/client';
 import { BandwidthClient } from './upstreams/bandwidth/client';
 import { createMediaRoute } from './media/recording-media';
-import { ArtifactClient, detectArtifactEmbeddedError } from './upstreams/artifact/client';
+import { ArtifactClient } from './upstreams/artifact/client';
+import { artifactErrorFormat } from './upstreams/artifact/errors';
+import { bandwidthErrorFormat } from './upstreams/bandwidth/errors';
+import { comestriErrorFormat } from './upstreams/comestri/errors';
+import type { UpstreamErrorFormat } from './upstreams/error-format';
+import { HUAWEI_CONTENT_TYPE, huaweiErrorFormat } from './upstreams/huawei-error-body';
+import { pipelineErrorFormat } from './upstreams/pipeline/errors';
+import { rtsErrorFormat } from './upstreams/rts/errors';
 import { leftOutRowsPlugin } from './plugins/left-out-rows';
 import { CompiledExecution } from './plugins/compiled-execution';
 import { LiveHub } from './live/live-hub';
@@ -106,6 +113,16 @@ function createCache(config: GatewayConfig, logger: Logger): Cache {
   });
 }
 
+/** Each upstream's own error format and request conventions, from its folder. */
+const UPSTREAM_WIRE: Record<UpstreamName, { errorFormat: UpstreamErrorFormat; contentType?: string }> = {
+  iam: { errorFormat: huaweiErrorFormat, contentType: HUAWEI_CONTENT_TYPE },
+  pipeline: { errorFormat: pipelineErrorFormat, contentType: HUAWEI_CONTENT_TYPE },
+  artifact: { errorFormat: artifactErrorFormat, contentType: HUAWEI_CONTENT_TYPE },
+  rts: { errorFormat: rtsErrorFormat, contentType: HUAWEI_CONTENT_TYPE },
+  bandwidth: { errorFormat: bandwidthErrorFormat },
+  comestri: { errorFormat: comestriErrorFormat },
+};
+
 function createClients(
   config: GatewayConfig,
   logger: Logger,
@@ -122,8 +139,7 @@ function createClients(
       logger,
       metrics,
       observeAttempt: tracing?.observeUpstreamAttempt,
-      // CodeArts Artifact reports failures inside HTTP 200 ({status, trace_id, result}).
-      detectEmbeddedError: name === 'artifact' ? detectArtifactEmbeddedError : undefined,
+      ...UPSTREAM_WIRE[name],
     });
   }
   return clients;

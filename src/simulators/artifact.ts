@@ -90,7 +90,8 @@ const SIM_MAX_PAGE = 1000;
  *
  * Errors come as `{status: "error", trace_id, error_code, error_msg, result: null}` with the
  * HTTP status; CR.4102 and CR.5000 are the seed's codes, CR.4000 (bad request) and CR.4004
- * (not found) the simulator's own. {@link failInEnvelope} makes it answer an error under HTTP 200.
+ * (not found) the simulator's own. {@link failInEnvelope} makes it answer an error under HTTP 200,
+ * {@link refuseInEnvelope} a `failed` envelope whose `result` says why.
  */
 export class ArtifactSimulator extends Simulator {
   readonly domainId = ARTIFACT_DOMAIN;
@@ -131,6 +132,17 @@ export class ArtifactSimulator extends Simulator {
         status: options.httpStatus ?? 200,
         json: { status: 'error', trace_id: this.traceId(), error_code: code, error_msg: message, result: null },
       },
+      { times: options.times, pathPrefix: options.pathPrefix },
+    );
+  }
+
+  /**
+   * Answers the next `times` calls (under `pathPrefix`) with `{status: "failed", trace_id, result: <message>}`
+   * under HTTP 200: the upstream refusing a request with no error code ("repo exists").
+   */
+  refuseInEnvelope(message: string, options: { times?: number; pathPrefix?: string } = {}): this {
+    return this.inject(
+      { kind: 'status', status: 200, json: { status: 'failed', trace_id: this.traceId(), result: message } },
       { times: options.times, pathPrefix: options.pathPrefix },
     );
   }
@@ -314,6 +326,10 @@ export class ArtifactSimulator extends Simulator {
     return (req) => {
       const identity = this.identities.authenticate(req);
       if (!isIdentity(identity)) return identity;
+      // The seed's common request headers mark Content-Type required, bodiless calls included.
+      if (!/^application\/json/i.test(req.header('content-type') ?? '')) {
+        return this.fail(400, 'CR.4000', 'Content-Type must be application/json.');
+      }
       try {
         return handler(req, identity);
       } catch (err) {

@@ -3,16 +3,23 @@ import type { Readable } from 'node:stream';
 import type { OutboundConfig, UpstreamName, UpstreamPolicy } from '../config';
 import {
   UpstreamBadResponseError,
-  UpstreamError,
   UpstreamHttpError,
   UpstreamRateLimitedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
+  type UpstreamError,
 } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { CircuitBreaker } from './circuit-breaker';
+import type { UpstreamErrorFormat } from './error-format';
 import { createUpstreamDispatcher } from './outbound';
+import { reportAttempt, outcomeOf } from './policy/attempt-report';
+import type { Pause, PolicyCall, RecoveryStep } from './policy/call';
+import { refreshOnUnauthorized } from './policy/refresh-on-unauthorized';
+import { retryFaults } from './policy/retry-faults';
+import { transportError } from './policy/transport-error';
+import { waitOnRetryAfter } from './policy/wait-on-retry-after';
 import { RetryBudget } from './retry-budget';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -67,12 +74,6 @@ export interface UpstreamStream {
 }
 
 /**
- * Reads an upstream-specific error out of a body that arrived with a 2xx status (CodeArts
- * Artifact wraps errors in HTTP 200). Returns undefined when the body is not an error.
- */
-export type EmbeddedErrorDetector = (body: unknown) => { upstreamCode?: string; message?: string; status?: number } | undefined;
-
-/**
  * Observes one attempt (tracing): called as the attempt starts, and the function it answers is
  * called once when the attempt ends, with the HTTP status and/or the error.
  */
@@ -89,7 +90,13 @@ export interface UpstreamClientOptions {
   policy: UpstreamPolicy;
   logger: Logger;
   metrics: Metrics;
-  detectEmbeddedError?: EmbeddedErrorDetector;
+  /** How this upstream's bodies say what went wrong (its folder's `errors.ts`). */
+  errorFormat: UpstreamErrorFormat;
+  /**
+   * Content-Type sent on every call, with a body or not (Huawei: `application/json;charset=UTF-8`).
+   * Default: `application/json`, and only on calls with a body.
+   */
+  contentType?: string;
   /** Called around each attempt (OpenTelemetry spans); absent when tracing is off. */
   observeAttempt?: UpstreamAttemptObserver;
   /** Outbound proxy and extra CAs for the pool this client builds (ignored with `dispatcher`). */
@@ -108,10 +115,12 @@ export function path(strings: TemplateStringsArray, ...values: Array<string | nu
 
 /**
  * The one HTTP path to every upstream: a bounded pool (optionally through a proxy), connect /
- * headers / body timeouts per attempt and a deadline per call, retries of reads with exponential
- * backoff, jitter and a retry budget, one wait on 429 Retry-After (capped), a circuit breaker,
- * metrics, and typed {@link UpstreamError}s. 4xx answers never count as upstream faults, and
- * neither does a call its caller cancelled.
+ * headers / body timeouts per attempt and a deadline per call, a circuit breaker, metrics, and
+ * typed {@link UpstreamError}s. What may follow a failed attempt is a sequence of small steps
+ * (`policy/`): one credential refresh on a 401, one wait on 429 `Retry-After` (capped), retries
+ * of reads that failed through the upstream's fault. What the upstream says about the request
+ * (4xx, an error envelope) never counts as an upstream fault, and neither does a call its caller
+ * cancelled. How an error body reads is the upstream's own knowledge ({@link UpstreamErrorFormat}).
  */
 export class UpstreamClient {
   readonly name: UpstreamName;
@@ -151,10 +160,10 @@ export class UpstreamClient {
       const text = await res.body.text();
       const headers = flattenHeaders(res.headers);
       const body = parseJson(this.name, text, res.statusCode);
-      if (res.statusCode >= 400) throw httpError(this.name, res.statusCode, headers, body);
-      const embedded = this.options.detectEmbeddedError?.(body);
+      if (res.statusCode >= 400) throw this.httpError(res.statusCode, headers, body);
+      const embedded = this.options.errorFormat.readEmbedded?.(body);
       if (embedded) {
-        throw new UpstreamHttpError(this.name, embedded.status ?? res.statusCode, headers, body, embedded.upstreamCode, embedded.message);
+        throw new UpstreamHttpError(this.name, embedded.status, headers, body, embedded.upstreamCode, embedded.message, { embedded: true });
       }
       return { status: res.statusCode, headers, body };
     });
@@ -166,7 +175,7 @@ export class UpstreamClient {
       const headers = flattenHeaders(res.headers);
       if (res.statusCode >= 400) {
         const text = await res.body.text();
-        throw httpError(this.name, res.statusCode, headers, safeParse(text));
+        throw this.httpError(res.statusCode, headers, safeParse(text));
       }
       return { status: res.statusCode, headers, body: res.body };
     });
@@ -186,17 +195,32 @@ export class UpstreamClient {
     return url;
   }
 
-  /** Waits before a retry; if the call is cancelled meanwhile, the last error stands. */
-  private async pause(ms: number, signal: AbortSignal, lastError: UpstreamError): Promise<void> {
-    try {
-      await this.sleep(ms, signal);
-    } catch {
-      throw lastError;
-    }
+  /** An error status as a typed error, with the upstream's own code and message. */
+  private httpError(status: number, headers: Record<string, string>, body: unknown): UpstreamError {
+    const { upstreamCode, message } = this.options.errorFormat.read(body);
+    if (status === 429) return new UpstreamRateLimitedError(this.name, parseRetryAfter(headers['retry-after']), upstreamCode);
+    return new UpstreamHttpError(this.name, status, headers, body, upstreamCode, message);
+  }
+
+  /** The steps that may send a failed call again, in the order they are asked. */
+  private recoverySteps(req: UpstreamRequest): RecoveryStep[] {
+    const { logger, metrics } = this.options;
+    const pause: Pause = async (ms, call, lastError) => {
+      try {
+        await this.sleep(ms, call.signal);
+      } catch {
+        throw lastError; // cancelled or out of time while waiting: the last error stands
+      }
+    };
+    return [
+      refreshOnUnauthorized(req.auth),
+      waitOnRetryAfter(this.name, logger, pause),
+      retryFaults(this.name, this.retryBudget, metrics, this.random, pause),
+    ];
   }
 
   private async withPolicy<T>(req: UpstreamRequest, handle: (res: Dispatcher.ResponseData) => Promise<T>): Promise<T> {
-    const { policy, logger, metrics } = this.options;
+    const { policy } = this.options;
     // A timer rather than AbortSignal.timeout, so a call that succeeded releases it: a stream's
     // body (media) may then take as long as its reader needs. undici's bodyTimeout still cuts an
     // upstream that stalls, and does not count time paused by backpressure.
@@ -207,132 +231,83 @@ export class UpstreamClient {
     );
     deadlineTimer.unref();
     const deadline = deadlineController.signal;
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const call: PolicyCall = {
+      policy,
+      read: req.read,
+      signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline,
+      callerSignal: req.signal,
+      startedAt: Date.now(),
+      retries: 0,
+      waitedOnRetryAfter: false,
+      refreshedAuth: false,
+    };
     const url = this.url(req.path, req.query);
     const body = req.json === undefined ? '' : JSON.stringify(req.json);
-    const callStarted = Date.now();
+    const steps = this.recoverySteps(req);
     this.retryBudget.deposit();
-    let attempt = 0;
-    let waitedOn429 = false;
-    let refreshedAuth = false;
-
-    for (;;) {
-      if (!this.breaker.tryAcquire()) {
-        metrics.upstreamCalls.inc({ upstream: this.name, status: 'breaker_open' });
-        throw new UpstreamUnavailableError(this.name, 'circuit-open');
-      }
-      const started = performance.now();
-      let outcome: 'success' | 'fault' | 'neutral' | 'cancelled' = 'neutral';
-      const observed = this.options.observeAttempt?.({ upstream: this.name, method: req.method, url });
-      let observedStatus: number | undefined;
-      let observedError: UpstreamError | undefined;
+    attempts: for (;;) {
       try {
-        const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-        if (body) headers['content-type'] = 'application/json';
-        if (req.auth) Object.assign(headers, await req.auth.authenticate({ method: req.method, url, headers, body }));
-        // undici's own headers timer ticks at ~1 s; this one is exact and ends once headers arrive.
-        const headersWait = new AbortController();
-        const headersTimer = setTimeout(() => headersWait.abort(), policy.headersTimeoutMs);
-        const res = await request(url, {
-          method: req.method,
-          headers,
-          body: body || undefined,
-          signal: AbortSignal.any([signal, headersWait.signal]),
-          dispatcher: this.dispatcher,
-          headersTimeout: policy.headersTimeoutMs,
-          bodyTimeout: policy.bodyTimeoutMs,
-        })
-          .catch((err: unknown) => {
-            if (headersWait.signal.aborted && !signal.aborted)
-              throw new UpstreamTimeoutError(this.name, policy.headersTimeoutMs, { cause: err });
-            throw transportError(this.name, err, signal, req.signal, policy, callStarted);
-          })
-          .finally(() => clearTimeout(headersTimer));
-        metrics.upstreamCalls.inc({ upstream: this.name, status: String(res.statusCode) });
-        observedStatus = res.statusCode;
-        try {
-          const result = await handle(res);
-          outcome = 'success';
-          clearTimeout(deadlineTimer);
-          return result;
-        } catch (err) {
-          if (!(err instanceof UpstreamError) && signal.aborted) {
-            throw transportError(this.name, err, signal, req.signal, policy, callStarted);
-          }
-          throw err;
-        }
+        const result = await this.attempt(req, url, body, call, handle);
+        clearTimeout(deadlineTimer);
+        return result;
       } catch (err) {
-        const error = err instanceof UpstreamError ? err : transportError(this.name, err, signal, req.signal, policy, callStarted);
-        if (!(err instanceof UpstreamHttpError)) metrics.upstreamCalls.inc({ upstream: this.name, status: error.code });
-        // A call its caller gave up on says nothing about the upstream's health.
-        outcome = req.signal?.aborted ? 'cancelled' : error.isUpstreamFault ? 'fault' : 'neutral';
-        observedError = error;
-        if (error instanceof UpstreamHttpError && error.statusCode === 401 && req.auth?.onUnauthorized && !refreshedAuth) {
-          refreshedAuth = true;
-          if (await req.auth.onUnauthorized()) continue;
-        }
-        if (error instanceof UpstreamRateLimitedError && !waitedOn429) {
-          waitedOn429 = true;
-          const wait = error.retryAfterSeconds ?? 1;
-          // A wait longer than the cap, or than what is left of the deadline, answers at once.
-          const left = policy.deadlineMs - (Date.now() - callStarted);
-          if (wait <= policy.maxRetryAfterSeconds && wait * 1000 < left && !signal.aborted) {
-            logger.debug({ upstream: this.name, retryAfterSeconds: wait }, 'upstream rate limited: waiting as asked');
-            await this.pause(wait * 1000, signal, error);
-            continue;
-          }
-        }
-        if (req.read && error.isUpstreamFault && attempt < policy.retries && !signal.aborted) {
-          if (!this.retryBudget.tryWithdraw()) {
-            metrics.upstreamRetries.inc({ upstream: this.name, outcome: 'budget_exhausted' });
-            throw error;
-          }
-          attempt += 1;
-          metrics.upstreamRetries.inc({ upstream: this.name, outcome: 'retried' });
-          const backoff = policy.retryBackoffMs * 2 ** (attempt - 1);
-          await this.pause(backoff / 2 + (this.random() * backoff) / 2, signal, error);
-          continue;
-        }
+        const error = err as UpstreamError; // attempt() throws nothing else
+        for (const step of steps) if (await step(error, call)) continue attempts;
         throw error;
-      } finally {
-        observed?.({ status: observedStatus, error: observedError });
-        metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
-        if (outcome === 'success') this.breaker.onSuccess();
-        else if (outcome === 'fault') this.breaker.onFailure();
-        else if (outcome === 'cancelled') this.breaker.onCancelled();
-        else this.breaker.onNeutral();
-        logger.debug(
-          { upstream: this.name, method: req.method, path: url.pathname, outcome, ms: Math.round(performance.now() - started) },
-          'upstream call',
-        );
       }
     }
   }
-}
 
-function httpError(name: UpstreamName, status: number, headers: Record<string, string>, body: unknown): UpstreamError {
-  const { upstreamCode, message } = readErrorBody(body);
-  if (status === 429) return new UpstreamRateLimitedError(name, parseRetryAfter(headers['retry-after']), upstreamCode);
-  return new UpstreamHttpError(name, status, headers, body, upstreamCode, message);
-}
-
-/**
- * Error bodies of all five upstreams: Huawei `{error_code, error_msg}` and
- * `{error: {code, message}}`, Bandwidth `{type, description}`, Comestri `{error}` / `{errors}`.
- */
-export function readErrorBody(body: unknown): { upstreamCode?: string; message?: string } {
-  if (!body || typeof body !== 'object') return {};
-  const b = body as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
-  if (b.error_code !== undefined) return { upstreamCode: str(b.error_code), message: str(b.error_msg) };
-  if (b.error && typeof b.error === 'object') {
-    const e = b.error as Record<string, unknown>;
-    return { upstreamCode: str(e.code), message: str(e.message) };
+  /** One attempt through the breaker: send, read, report. Throws only {@link UpstreamError}s. */
+  private async attempt<T>(
+    req: UpstreamRequest,
+    url: URL,
+    body: string,
+    call: PolicyCall,
+    handle: (res: Dispatcher.ResponseData) => Promise<T>,
+  ): Promise<T> {
+    const { policy, metrics } = this.options;
+    if (!this.breaker.tryAcquire()) {
+      metrics.upstreamCalls.inc({ upstream: this.name, status: 'breaker_open' });
+      throw new UpstreamUnavailableError(this.name, 'circuit-open');
+    }
+    const report = reportAttempt(
+      { upstream: this.name, breaker: this.breaker, metrics, logger: this.options.logger, observe: this.options.observeAttempt },
+      { method: req.method, url },
+    );
+    try {
+      const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+      if (this.options.contentType) headers['content-type'] = this.options.contentType;
+      else if (body) headers['content-type'] = 'application/json';
+      if (req.auth) Object.assign(headers, await req.auth.authenticate({ method: req.method, url, headers, body }));
+      // undici's own headers timer ticks at ~1 s; this one is exact and ends once headers arrive.
+      const headersWait = new AbortController();
+      const headersTimer = setTimeout(() => headersWait.abort(), policy.headersTimeoutMs);
+      const res = await request(url, {
+        method: req.method,
+        headers,
+        body: body || undefined,
+        signal: AbortSignal.any([call.signal, headersWait.signal]),
+        dispatcher: this.dispatcher,
+        headersTimeout: policy.headersTimeoutMs,
+        bodyTimeout: policy.bodyTimeoutMs,
+      })
+        .catch((err: unknown) => {
+          if (headersWait.signal.aborted && !call.signal.aborted)
+            throw new UpstreamTimeoutError(this.name, policy.headersTimeoutMs, { cause: err });
+          throw err;
+        })
+        .finally(() => clearTimeout(headersTimer));
+      report.answered(res.statusCode);
+      const result = await handle(res);
+      report.end('success');
+      return result;
+    } catch (err) {
+      const error = transportError(this.name, err, call);
+      report.end(outcomeOf(error, call.callerSignal), error);
+      throw error;
+    }
   }
-  if (b.type !== undefined && b.description !== undefined) return { upstreamCode: str(b.type), message: str(b.description) };
-  if (typeof b.error === 'string') return { message: b.error };
-  if (Array.isArray(b.errors)) return { message: b.errors.map(String).join('; ') };
-  return { message: str(b.message) };
 }
 
 function parseRetryAfter(value: string | undefined): number | undefined {
@@ -340,31 +315,6 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}
-
-function transportError(
-  name: UpstreamName,
-  err: unknown,
-  signal: AbortSignal,
-  callerSignal: AbortSignal | undefined,
-  policy: UpstreamPolicy,
-  callStarted: number,
-): UpstreamError {
-  if (err instanceof UpstreamError) return err;
-  const code = (err as { code?: string } | null)?.code ?? '';
-  if (signal.aborted && !callerSignal?.aborted) return new UpstreamTimeoutError(name, policy.deadlineMs, { cause: err });
-  // The operation's own deadline (AbortSignal.timeout in the server) cut the call short.
-  if (callerSignal?.aborted && isTimeout(callerSignal.reason))
-    return new UpstreamTimeoutError(name, Date.now() - callStarted, { cause: err });
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new UpstreamTimeoutError(name, policy.headersTimeoutMs, { cause: err });
-  if (code === 'UND_ERR_BODY_TIMEOUT') return new UpstreamTimeoutError(name, policy.bodyTimeoutMs, { cause: err });
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new UpstreamTimeoutError(name, policy.connectTimeoutMs, { cause: err });
-  return new UpstreamUnavailableError(name, 'connection', { cause: err });
-}
-
-function isTimeout(reason: unknown): boolean {
-  // Duck-typed: AbortSignal.timeout's DOMException may come from another realm (vm contexts).
-  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
 }
 
 function parseJson(name: UpstreamName, text: string, status: number): unknown {

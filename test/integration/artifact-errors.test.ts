@@ -59,11 +59,57 @@ describe('artifact upstream failures', () => {
     expect(gw.sims.artifact.callCount()).toBe(2);
   });
 
-  it('a body whose status is not success is an error even without error_code', async () => {
+  it("a body whose status is not success is an error even without error_code: the caller's, relayed, not retried", async () => {
     gw.sims.artifact.inject({ kind: 'status', status: 200, json: { status: 'failed', trace_id: 't-1', result: null } });
     const res = await gw.query(`{ followedArtifacts { totalCount } }`);
     expect(res.body.data?.followedArtifacts).toBeNull();
-    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'artifact' });
+    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', upstream: 'artifact', status: 400 });
+    expect(gw.sims.artifact.callCount()).toBe(1);
+  });
+
+  it('"repo exists" in a failed envelope under HTTP 200 is BAD_USER_INPUT with the upstream\'s message', async () => {
+    gw.sims.artifact.refuseInEnvelope('repo exists', { times: 1 });
+    const res = await gw.query(`mutation { createRepository(input: { format: NPM, name: "twice" }) { ok } }`);
+    expect(res.body.data?.createRepository).toBeNull();
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: 'artifact refused the request: repo exists',
+      path: ['createRepository'],
+      extensions: { code: 'BAD_USER_INPUT', upstream: 'artifact', status: 400 },
+    });
+    expect(gw.sims.artifact.callCount()).toBe(1);
+  });
+
+  it('an error code the upstream states about the request under HTTP 200 is BAD_USER_INPUT with upstreamCode; a read is not retried', async () => {
+    gw.sims.artifact.failInEnvelope('DEV.00011001', 'name exists');
+    const res = await gw.query(`{ storageUsage { totalCount } }`);
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: 'artifact refused the request: name exists',
+      extensions: { code: 'BAD_USER_INPUT', upstream: 'artifact', status: 400, upstreamCode: 'DEV.00011001' },
+    });
+    expect(gw.sims.artifact.callCount()).toBe(1);
+  });
+
+  it('failed envelopes never open the breaker: after more refusals than its threshold, the upstream is still called', async () => {
+    const strict = await startTestGateway({
+      sims: gw.sims,
+      redis: false,
+      env: { UPSTREAM_BREAKER_FAILURES: '2', RESULT_CACHE_TTL_SECONDS: '0' },
+    });
+    try {
+      gw.sims.artifact.failInEnvelope('DEV.00011001', 'name exists', { times: 3 });
+      for (let i = 0; i < 3; i++) {
+        const refused = await strict.query(`{ storageUsage { totalCount } }`);
+        expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+      }
+      const ok = await strict.query(`{ storageUsage { totalCount } }`);
+      expect(ok.body.errors).toBeUndefined();
+      expect(ok.body.data?.storageUsage).toEqual({ totalCount: expect.any(Number) });
+      expect(gw.sims.artifact.callCount()).toBe(4);
+      const ready = await fetch(`${strict.url}/readyz`).then((r) => r.json());
+      expect(JSON.stringify(ready)).not.toMatch(/"open"/);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('a failed write is answered null with its error and is not retried', async () => {
@@ -77,6 +123,19 @@ describe('artifact upstream failures', () => {
       upstreamCode: 'CR.5000',
     });
     expect(gw.sims.artifact.callCount()).toBe(1);
+  });
+
+  it('sends Content-Type on bodiless calls too, as the seed requires (the simulator refuses a call without it)', async () => {
+    const res = await gw.query(`{ storageUsage { totalCount } }`);
+    expect(res.body.errors).toBeUndefined();
+    expect(gw.sims.artifact.calls[0]?.headers['content-type']).toBe('application/json;charset=UTF-8');
+    const bare = await fetch(`${gw.sims.artifact.url}/cloudartifact/v5/storage`, { headers: { 'x-auth-token': CALLER_TOKEN_ALICE } });
+    expect(bare.status).toBe(400);
+    expect(await bare.json()).toMatchObject({
+      status: 'error',
+      error_code: 'CR.4000',
+      error_msg: 'Content-Type must be application/json.',
+    });
   });
 
   it('an answer that is not JSON, or not an envelope, is UPSTREAM_BAD_RESPONSE', async () => {

@@ -1,4 +1,4 @@
-import { detectArtifactEmbeddedError } from '../../src/upstreams/artifact/client';
+import { artifactErrorFormat, readArtifactEmbeddedError as detectArtifactEmbeddedError } from '../../src/upstreams/artifact/errors';
 import {
   formatOf,
   mapArtifact,
@@ -96,8 +96,28 @@ describe('artifact envelope errors under HTTP 200', () => {
     expect(detectArtifactEmbeddedError({ status: 'failed', result: null })).toEqual({
       upstreamCode: undefined,
       message: undefined,
-      status: 500,
+      status: 400,
     });
+  });
+
+  it("reads what the upstream states about the request as 400, with its message (contract: failed envelopes are the caller's)", () => {
+    expect(detectArtifactEmbeddedError({ error_code: 'DEV.00011001', error_msg: 'name exists' })).toEqual({
+      upstreamCode: 'DEV.00011001',
+      message: 'name exists',
+      status: 400,
+    });
+    expect(detectArtifactEmbeddedError({ status: 'failed', trace_id: 't-9', result: 'repo exists' })).toEqual({
+      upstreamCode: undefined,
+      message: 'repo exists',
+      status: 400,
+    });
+    expect(detectArtifactEmbeddedError({ error_code: 'CR.5001', error_msg: 'db down' })).toMatchObject({ status: 500 });
+  });
+
+  it('reads the message of a failed envelope under an error status too', () => {
+    expect(artifactErrorFormat.read({ status: 'failed', trace_id: 't', result: 'repo exists' })).toEqual({ message: 'repo exists' });
+    expect(artifactErrorFormat.read({ error_code: 'CR.4102', error_msg: 'no' })).toEqual({ upstreamCode: 'CR.4102', message: 'no' });
+    expect(artifactErrorFormat.read('<html>bad gateway</html>')).toEqual({});
   });
 });
 

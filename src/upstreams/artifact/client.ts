@@ -1,32 +1,12 @@
 import type { HuaweiCredentials } from '../../auth/huawei-auth';
 import { UpstreamBadResponseError } from '../../errors';
-import { path, type EmbeddedErrorDetector, type HttpMethod, type QueryValue, type UpstreamClient } from '../http-client';
+import { path, type HttpMethod, type QueryValue, type UpstreamClient } from '../http-client';
 
 /** The `result` of an Artifact answer and its request id. */
 export interface ArtifactAnswer {
   result: unknown;
   traceId: string | null;
 }
-
-/** Error codes of the seed's appendix and the HTTP status each stands for. */
-const STATUS_OF_CODE: Record<string, number> = { 'CR.4102': 403, 'CR.5000': 500 };
-
-/**
- * CodeArts Artifact wraps every answer as `{status, trace_id, result}` and may report a failure
- * under HTTP 200: a body whose `status` is not `success`, or that carries `error_code`, is an
- * error. Its status is the one its code stands for (CR.4102 → 403), else 400 for `CR.4xxx` and
- * 500 for anything else the upstream calls a failure.
- */
-export const detectArtifactEmbeddedError: EmbeddedErrorDetector = (body) => {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const b = body as Record<string, unknown>;
-  const code = typeof b.error_code === 'string' || typeof b.error_code === 'number' ? String(b.error_code) : undefined;
-  const status = typeof b.status === 'string' ? b.status : undefined;
-  if (code === undefined && (status === undefined || status.toLowerCase() === 'success')) return undefined;
-  const message = [b.error_msg, b.message, b.msg].find((m): m is string => typeof m === 'string');
-  const httpStatus = code === undefined ? 500 : (STATUS_OF_CODE[code] ?? (/^CR\.4\d{3}$/.test(code) ? 400 : 500));
-  return { upstreamCode: code, message, status: httpStatus };
-};
 
 interface Call {
   method: HttpMethod;
@@ -413,7 +393,7 @@ export class ArtifactClient {
 
   private async call(call: Call, c: HuaweiCredentials, signal?: AbortSignal): Promise<ArtifactAnswer> {
     const res = await this.http.request({ ...call, auth: c.authenticator, signal });
-    // Errors (HTTP or embedded) were thrown by the client; what is left must be a success envelope.
+    // Errors (HTTP or embedded, read by ./errors.ts) were thrown by the client; what is left must be a success envelope.
     const body = res.body;
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('status' in body)) {
       throw new UpstreamBadResponseError('artifact', 'answer is not a {status, trace_id, result} envelope', res.status);
