@@ -3,7 +3,7 @@ import { badUserInput } from '../errors';
 import type { GatewayContext } from '../context';
 import type { TrashItem } from '../upstreams/artifact/client';
 import type { CreateRepositoryRequest, UpdateRepositoryRequest } from '../upstreams/artifact/commands';
-import { formatOf, formatSegmentOfRepositoryId, REPOSITORY_ID, upstreamFormat } from '../upstreams/artifact/mapping';
+import { formatSegmentOfRepositoryId, knownFormatOf, REPOSITORY_ID, upstreamFormat } from '../upstreams/artifact/mapping';
 
 /**
  * Arguments of the Artifact fields, checked before any upstream call (BAD_USER_INPUT), and the
@@ -51,7 +51,7 @@ export function repositoryId(value: string, argument: string): string {
 
 /** Refuses an id whose format segment names another format than the one given. */
 function checkFormatOfId(id: string, format: ArtifactFormat, argument: string): void {
-  const segmentFormat = formatOf(formatSegmentOfRepositoryId(id));
+  const segmentFormat = knownFormatOf(formatSegmentOfRepositoryId(id));
   if (segmentFormat && segmentFormat !== format) {
     throw badUserInput(`${argument}: ${shown(id)} is a ${segmentFormat} repository, not ${format}`, { argument });
   }
@@ -75,6 +75,11 @@ export function repositoryPath(value: string, argument: string): string {
   const p = text(value, argument, 1024);
   if (p.split('/').some((seg) => seg === '..')) throw badUserInput(`${argument} must not contain '..' segments`, { argument });
   return p;
+}
+
+/** The upstream `instance_id` where given (the seed says nothing of its shape beyond a string). */
+export function instanceId(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined ? undefined : text(value, 'instanceId', 64);
 }
 
 export function checksum(value: string): string {
@@ -162,7 +167,7 @@ function refuse(input: Record<string, unknown>, names: readonly string[], why: s
 const DEFAULT_INCLUDES = '**/*';
 const DEFAULT_TYPE = 'hosted';
 
-export function createRequest(ctx: GatewayContext, input: CreateRepositoryInput): CreateRepositoryRequest {
+export function createRequest(input: CreateRepositoryInput): CreateRepositoryRequest {
   const name = text(input.name, 'input.name', 100);
   const description = optionalText(input.description, 'input.description', 1000);
   const type = input.type ? text(input.type, 'input.type', 32) : DEFAULT_TYPE;
@@ -180,7 +185,8 @@ export function createRequest(ctx: GatewayContext, input: CreateRepositoryInput)
           snapshot: input.snapshot ? text(input.snapshot, 'input.snapshot', 100) : name,
           includes_pattern: optionalText(input.includesPattern, 'input.includesPattern', 1000) ?? DEFAULT_INCLUDES,
           share_right: optionalText(input.shareRight, 'input.shareRight', 32),
-          project_id: projectOf(ctx, input.projectId, 'input.projectId'),
+          // Optional upstream (Table 4-7): a repository may belong to no project.
+          project_id: optionalProject(input.projectId, 'input.projectId'),
           type,
         },
       };
@@ -201,7 +207,8 @@ export function createRequest(ctx: GatewayContext, input: CreateRepositoryInput)
           repository_name: name,
           description,
           includes_pattern: optionalText(input.includesPattern, 'input.includesPattern', 1000) ?? DEFAULT_INCLUDES,
-          project_id: projectOf(ctx, input.projectId, 'input.projectId'),
+          // Optional upstream (Table 4-20): a repository may belong to no project.
+          project_id: optionalProject(input.projectId, 'input.projectId'),
           share_right: optionalText(input.shareRight, 'input.shareRight', 32),
         },
       };
@@ -214,7 +221,11 @@ export function updateRequest(input: UpdateRepositoryInput): UpdateRepositoryReq
   const includes = optionalText(input.includesPattern, 'input.includesPattern', 1000);
   const record = input as unknown as Record<string, unknown>;
   if (input.format === 'MAVEN2') {
-    refuse(record, ['repositoryIds', 'deploymentPolicy'], 'for a Maven repository (it is edited by tabId)');
+    refuse(
+      record,
+      ['repositoryIds', 'deploymentPolicy', 'autoCleanSnapshot', 'snapshotAliveDays', 'maxUniqueSnapshots', 'allowAnonymous'],
+      "for a Maven repository (it is edited by tabId; the seed's Maven edit takes none of them)",
+    );
     if (!input.tabId) throw badUserInput('input.tabId is required to edit a Maven repository', { argument: 'input.tabId' });
     if (!TAB_ID.test(input.tabId))
       throw badUserInput(`input.tabId is not a tab id, got ${shown(input.tabId)}`, { argument: 'input.tabId' });
@@ -246,8 +257,20 @@ export function updateRequest(input: UpdateRepositoryInput): UpdateRepositoryReq
       description,
       includes_pattern: includes,
       deployment_policy: optionalText(input.deploymentPolicy, 'input.deploymentPolicy', 32),
+      auto_clean_snapshot: input.autoCleanSnapshot ?? undefined,
+      // Strings upstream (Table 4-22); whole numbers here so a client cannot send "ten".
+      snapshot_alive_days: countText(input.snapshotAliveDays, 'input.snapshotAliveDays', 1, 36_500),
+      max_unique_snapshots: countText(input.maxUniqueSnapshots, 'input.maxUniqueSnapshots', 1, 1_000_000),
+      allow_anonymous: input.allowAnonymous ?? undefined,
     },
   };
+}
+
+/** A whole number in [min, max] as the upstream's string, or undefined when not given. */
+function countText(value: number | null | undefined, argument: string, min: number, max: number): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value < min || value > max) throw badUserInput(`${argument} must be between ${min} and ${max}, got ${value}`, { argument });
+  return String(value);
 }
 
 export function repositoryIdsOf(format: ArtifactFormat, ids: readonly string[]): string[] {
@@ -258,8 +281,11 @@ export function repositoryIdsOf(format: ArtifactFormat, ids: readonly string[]):
   });
 }
 
-/** Recycle-bin items; `status` defaults to `active` (the upstream requires one). */
-export function trashItems(items: readonly RecycleBinItemInput[]): TrashItem[] {
+/**
+ * Recycle-bin items; `status` defaults to `active` (the upstream requires one). `includePattern`
+ * is sent on deletion only (Table 4-5); restoration (Table 4-2) has no such key and refuses it.
+ */
+export function trashItems(items: readonly RecycleBinItemInput[], use: 'restore' | 'delete'): TrashItem[] {
   if (items.length === 0) throw badUserInput('items must hold at least one item', { argument: 'items' });
   if (items.length > MAX_IDS) throw badUserInput(`items takes at most ${MAX_IDS} items`, { argument: 'items' });
   return items.map((item, i) => {
@@ -272,11 +298,17 @@ export function trashItems(items: readonly RecycleBinItemInput[]): TrashItem[] {
         argument: `${argument}.uri`,
       });
     }
+    if (use === 'restore' && item.includePattern !== null && item.includePattern !== undefined) {
+      throw badUserInput(`${argument}.includePattern cannot be set when restoring (only deletion takes it)`, {
+        argument: `${argument}.includePattern`,
+      });
+    }
     return {
       id,
       format: upstreamFormat(item.format),
       uri: uri === id ? id + '/' : uri,
       status: item.status ? text(item.status, `${argument}.status`, 32) : 'active',
+      include_pattern: optionalText(item.includePattern, `${argument}.includePattern`, 1000),
     };
   });
 }

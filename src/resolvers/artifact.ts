@@ -84,7 +84,7 @@ export const artifactResolvers: Resolvers = {
       return ctx.loaders.artifact.repository.load(input.repositoryId(id, 'id'));
     },
 
-    async repositories(_root, { projectId, filter, first, after }, ctx, info) {
+    async repositories(_root, { projectId, filter, first, after, sort }, ctx, info) {
       const window = pageWindow(first, after, PAGING);
       const project = input.projectOf(ctx, projectId);
       const formats = formatsOf(filter);
@@ -96,6 +96,8 @@ export const artifactResolvers: Resolvers = {
         type: filter?.type ? input.text(filter.type, 'filter.type', 32) : undefined,
         qname: filter?.search ? input.text(filter.search, 'filter.search', 100) : undefined,
         inRecycleBin: filter?.inRecycleBin ?? undefined,
+        groupId: filter?.groupId ? input.text(filter.groupId, 'filter.groupId', 64) : undefined,
+        sort: sort ? input.text(sort, 'sort', 64) : undefined,
       };
       const loaders = ctx.loaders.artifact;
       const read = await readPagedWindow(window, MAX_UPSTREAM_PAGE, (pageNo, pageSize) =>
@@ -122,21 +124,23 @@ export const artifactResolvers: Resolvers = {
       return searchConnection(ctx, info, window, { by: 'checksum', term: input.checksum(checksum), format, projectId });
     },
 
-    async repositoryTree(_root, { repositoryName, path, projectId, inRecycleBin }, ctx) {
+    async repositoryTree(_root, { repositoryName, path, projectId, inRecycleBin, instanceId }, ctx) {
       return ctx.loaders.artifact.fileTree.load({
         projectId: input.projectOf(ctx, projectId),
         repositoryId: input.repositoryId(repositoryName, 'repositoryName'),
         path: input.repositoryPath(path, 'path'),
         inRecycleBin: inRecycleBin ?? undefined,
+        instanceId: input.instanceId(instanceId),
       });
     },
 
-    async artifactFile(_root, { repositoryName, path, format, projectId }, ctx) {
+    async artifactFile(_root, { repositoryName, path, format, projectId, instanceId }, ctx) {
       return ctx.loaders.artifact.fileDetail.load({
         projectId: input.projectOf(ctx, projectId),
         repositoryId: input.repositoryId(repositoryName, 'repositoryName'),
         path: input.repositoryPath(path, 'path'),
         format: upstreamFormat(format),
+        instanceId: input.instanceId(instanceId),
       });
     },
 
@@ -147,11 +151,12 @@ export const artifactResolvers: Resolvers = {
       });
     },
 
-    async storageTrend(_root, { repositoryId, from, to, projectId }, ctx, info) {
+    async storageTrend(_root, { repositoryId, from, to, projectId, instanceId }, ctx, info) {
       const key = {
         projectId: input.projectOf(ctx, projectId),
         repo: repositoryId ? input.repositoryId(repositoryId, 'repositoryId') : undefined,
         ...input.dateRange(from, to),
+        instanceId: input.instanceId(instanceId),
       };
       const mapped = await ctx.loaders.artifact.storageTrend.load(key);
       if (!mapped) return null;
@@ -159,12 +164,14 @@ export const artifactResolvers: Resolvers = {
       return mapped.rows.map((r) => r.node);
     },
 
-    async auditLogs(_root, { repositoryId, module, projectId, first, after }, ctx, info) {
+    async auditLogs(_root, { repositoryId, module, projectId, first, after, userId, instanceId }, ctx, info) {
       const window = pageWindow(first, after, PAGING);
       const base = {
         projectId: input.projectOf(ctx, projectId),
         module: input.auditModule(module),
         repositoryId: input.repositoryId(repositoryId, 'repositoryId'),
+        userId: userId ? input.text(userId, 'userId', 64) : undefined,
+        instanceId: input.instanceId(instanceId),
       };
       const loaders = ctx.loaders.artifact;
       const read = await readPagedWindow(window, MAX_UPSTREAM_PAGE, (pageNo, pageSize) =>
@@ -202,7 +209,7 @@ export const artifactResolvers: Resolvers = {
 
   Mutation: {
     async createRepository(_root, args, ctx) {
-      const request = input.createRequest(ctx, args.input);
+      const request = input.createRequest(args.input);
       return changed(await commandsOf(ctx).createRepository(request));
     },
     async updateRepository(_root, args, ctx) {
@@ -214,11 +221,11 @@ export const artifactResolvers: Resolvers = {
       return done(await commandsOf(ctx).moveToRecycleBin(upstreamFormat(format), checked));
     },
     async restoreFromRecycleBin(_root, { items }, ctx) {
-      const checked = input.trashItems(items);
+      const checked = input.trashItems(items, 'restore');
       return done(await commandsOf(ctx).restoreFromRecycleBin(checked));
     },
     async deleteFromRecycleBin(_root, { items }, ctx) {
-      const checked = input.trashItems(items);
+      const checked = input.trashItems(items, 'delete');
       return done(await commandsOf(ctx).deleteFromRecycleBin(checked));
     },
     async followArtifacts(_root, { ids, format }, ctx) {
@@ -241,6 +248,10 @@ export const artifactResolvers: Resolvers = {
     },
     async resetArtifactPassword(_root, _args, ctx) {
       return done(await commandsOf(ctx).resetPassword());
+    },
+    async resetArtifactDeployPassword(_root, _args, ctx) {
+      const reset = await commandsOf(ctx).resetPasswordWithAccount();
+      return { ok: true, traceId: reset.traceId, account: reset.account };
     },
   },
 

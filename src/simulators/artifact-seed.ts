@@ -171,6 +171,8 @@ export const SEED_REPOSITORIES: SeedRepository[] = [
     name: repoId('pypi_40'),
     repositoryName: 'testpypi',
     format: 'pypi',
+    // The seed's searches find mod.txt with in_project=true&project_id=e2ee…: the repository is that project's.
+    projectId: SEED_PROJECT,
     created: '2023-11-20 11:30:00',
     files: [
       {

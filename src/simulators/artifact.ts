@@ -52,6 +52,11 @@ export interface SimRepository {
   createdUserName: string;
   createdUserId: string;
   modifiedUserName: string | null;
+  /** Settings of the non-Maven edit (4.2.8); the view shows them (4.2.3). Counts are strings upstream. */
+  allowAnonymous: boolean | null;
+  autoCleanSnapshot: boolean | null;
+  snapshotAliveDays: string | null;
+  maxUniqueSnapshots: string | null;
   files: Map<string, SimArtifactFile>;
   trash: Map<string, SimArtifactFile>;
 }
@@ -506,6 +511,13 @@ export class ArtifactSimulator extends Simulator {
     const name = requiredString(body, 'repo_name');
     const format = requiredString(body, 'format');
     const ids = stringArray(body, 'repository_ids');
+    // Table 4-22's types: the two flags are Booleans, the two counts Strings.
+    const settings = {
+      autoCleanSnapshot: optionalBoolean(body, 'auto_clean_snapshot'),
+      snapshotAliveDays: optionalCount(body, 'snapshot_alive_days'),
+      maxUniqueSnapshots: optionalCount(body, 'max_unique_snapshots'),
+      allowAnonymous: optionalBoolean(body, 'allow_anonymous'),
+    };
     const repos = ids.map((id) => this.mustFind(id));
     for (const repo of repos) if (repo.format !== format) throw badRequest(`${repo.name} is not a ${format} repository.`);
     for (const repo of repos) {
@@ -516,6 +528,10 @@ export class ArtifactSimulator extends Simulator {
       if (includes) repo.includesPattern = includes;
       const policy = optionalString(body, 'deployment_policy');
       if (policy) repo.deploymentPolicy = policy;
+      if (settings.autoCleanSnapshot !== undefined) repo.autoCleanSnapshot = settings.autoCleanSnapshot;
+      if (settings.snapshotAliveDays !== undefined) repo.snapshotAliveDays = settings.snapshotAliveDays;
+      if (settings.maxUniqueSnapshots !== undefined) repo.maxUniqueSnapshots = settings.maxUniqueSnapshots;
+      if (settings.allowAnonymous !== undefined) repo.allowAnonymous = settings.allowAnonymous;
       this.touch(repo, who);
       this.record(repo.name, 'repository', 'update', name, who, req);
     }
@@ -666,6 +682,9 @@ export class ArtifactSimulator extends Simulator {
       const item = raw as Record<string, unknown>;
       // Deletion requires every key (the seed's `fomat` is a typo: the key is `format`).
       const required = strict ? ['id', 'format', 'uri', 'status'] : ['id'];
+      // Restoration's items (Table 4-2) know id, format, status and uri; deletion's (4-5) add include_pattern.
+      allowOnly(item, strict ? ['id', 'format', 'uri', 'status', 'include_pattern'] : ['id', 'format', 'uri', 'status']);
+      if (strict) optionalString(item, 'include_pattern');
       for (const key of required) if (typeof item[key] !== 'string' || !item[key]) throw badRequest(`${key} is required for each item.`);
       const repo = this.mustFind(String(item.id));
       if (item.format !== undefined && item.format !== repo.format)
@@ -763,8 +782,10 @@ export class ArtifactSimulator extends Simulator {
   private auditLogs(req: SimRequest): SimResponse {
     const repo = this.mustFind(req.params.repo ?? '');
     const module = req.params.module ?? '';
+    const userId = req.query.get('user_id');
     const entries = this.audit
       .filter((e) => e.repo === repo.name && e.module === module)
+      .filter((e) => !userId || userIdOf(e.operator) === userId)
       .sort((a, b) => b.time - a.time || Number(b.id) - Number(a.id));
     return this.ok({
       // Audit logs page with page_num (page_no is ignored, as upstream).
@@ -1170,6 +1191,21 @@ function allowOnly(body: Record<string, unknown>, keys: readonly string[]): void
   if (unknown.length) throw badRequest(`Unknown parameter(s): ${unknown.join(', ')}.`);
 }
 
+function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw badRequest(`${key} must be a Boolean.`);
+  return value;
+}
+
+/** A count the upstream takes as a String of digits (Table 4-22: snapshot_alive_days, max_unique_snapshots). */
+function optionalCount(body: Record<string, unknown>, key: string): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw badRequest(`${key} must be a String of digits.`);
+  return value;
+}
+
 function requiredString(body: Record<string, unknown>, key: string): string {
   const v = body[key];
   if (typeof v !== 'string' || !v.trim()) throw badRequest(`${key} is required.`);
@@ -1269,10 +1305,10 @@ function viewRow(r: SimRepository): Record<string, unknown> {
     defaultDeployRepository: null,
     remoteType: null,
     proxy: null,
-    allowAnonymous: maven ? false : null,
-    autoCleanSnapshot: null,
-    snapshotAliveDays: null,
-    maxUniqueSnapshots: maven ? '10' : null,
+    allowAnonymous: r.allowAnonymous,
+    autoCleanSnapshot: r.autoCleanSnapshot,
+    snapshotAliveDays: r.snapshotAliveDays,
+    maxUniqueSnapshots: r.maxUniqueSnapshots,
     shareRight: r.shareRight,
     nexuRepo: false,
     url: urlOf(r),
@@ -1310,6 +1346,11 @@ function blankRepository(
     createdUserName: user,
     createdUserId: userIdOf(user),
     modifiedUserName: null,
+    // The seed's Maven view: anonymous reads off, 10 unique snapshots; other formats say nothing.
+    allowAnonymous: format === 'maven2' ? false : null,
+    autoCleanSnapshot: null,
+    snapshotAliveDays: null,
+    maxUniqueSnapshots: format === 'maven2' ? '10' : null,
     files: new Map(),
     trash: new Map(),
   };

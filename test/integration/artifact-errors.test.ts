@@ -183,7 +183,7 @@ describe('artifact upstream failures', () => {
     try {
       const q = `query($p: ID) { repositories(projectId: $p, filter: { format: PYPI }) { nodes { id } } }`;
       const bob = await shared.query(q, { p: SEED_PROJECT }, { 'X-Auth-Token': CALLER_TOKEN_BOB });
-      expect(bob.body.data?.repositories).toEqual({ nodes: [{ id: repoId('pypi_41') }] });
+      expect(bob.body.data?.repositories).toEqual({ nodes: [{ id: repoId('pypi_40') }, { id: repoId('pypi_41') }] });
       gw.sims.artifact.resetCalls();
       const alice = await shared.query(q, { p: SEED_PROJECT }, { 'X-Auth-Token': CALLER_TOKEN_ALICE });
       expect(alice.body.data?.repositories).toBeNull();

@@ -50,6 +50,22 @@ describe('artifact files, searches, following, audit logs and storage', () => {
     });
   });
 
+  it("coordinated search answers the seed's own example body (project e2ee…, in_project true) with mod.txt", async () => {
+    const res = await gw.query(`{ searchArtifacts(name: "mod.txt", format: PYPI, projectId: "${SEED_PROJECT}", first: 10) {
+      nodes { name path repositoryId repositoryName } } }`);
+    expect(res.body.data?.searchArtifacts).toEqual({
+      nodes: [{ name: 'mod.txt', path: '1/1/mod.txt', repositoryId: PYPI, repositoryName: 'testpypi' }],
+    });
+    expect(JSON.parse(lastCall()?.body ?? '')).toEqual({
+      artifact_name: 'mod.txt',
+      artifact_type: 'pypi',
+      page_no: 1,
+      page_size: 10,
+      project_id: SEED_PROJECT,
+      in_project: true,
+    });
+  });
+
   it('coordinated search pages on without a total: a full page says more may follow', async () => {
     gw.sims.artifact.addRepositories(3, { format: 'rpm', label: 'pages', filesEach: 1 });
     const q = `query($after: String) { searchArtifacts(name: "file-0", format: RPM, first: 2, after: $after) {
@@ -72,17 +88,22 @@ describe('artifact files, searches, following, audit logs and storage', () => {
     });
   });
 
-  it('checksum search finds the file of the seed; a malformed checksum is refused before any call', async () => {
+  it("checksum search answers the seed's own example (project e2ee…, pypi) with mod.txt; a malformed checksum is refused before any call", async () => {
     const res = await gw.query(
-      `{ artifactsByChecksum(checksum: "EB05A9DF1E3403A5F54E03DE073A6CE6", projectId: "${SEED_PROJECT}") { totalCount nodes { name path repositoryId } } }`,
+      `{ artifactsByChecksum(checksum: "EB05A9DF1E3403A5F54E03DE073A6CE6", format: PYPI, projectId: "${SEED_PROJECT}", first: 10) {
+        totalCount nodes { name path repositoryId repositoryName } } }`,
     );
-    // mod.txt's repository is not in that project.
-    expect(res.body.data?.artifactsByChecksum).toEqual({ totalCount: 0, nodes: [] });
+    expect(res.body.data?.artifactsByChecksum).toEqual({
+      totalCount: 1,
+      nodes: [{ name: 'mod.txt', path: '1/1/mod.txt', repositoryId: PYPI, repositoryName: 'testpypi' }],
+    });
+    // The seed's example request: checksum=eb05…&page_no=1&page_size=10&in_project=true&project_id=e2ee…&format=pypi
     const sent = new URLSearchParams(lastCall()?.query);
     expect(Object.fromEntries(sent)).toEqual({
       checksum: 'eb05a9df1e3403a5f54e03de073a6ce6',
       page_no: '1',
-      page_size: '20',
+      page_size: '10',
+      format: 'pypi',
       in_project: 'true',
       project_id: SEED_PROJECT,
     });

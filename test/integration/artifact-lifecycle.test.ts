@@ -68,7 +68,8 @@ describe('artifact repository life: create → view → edit → recycle bin →
       format: 'NPM',
       includesPattern: '**/*',
     });
-    expect(result.repository.projectId).toBe(SIMULATED.codeartsProjectId);
+    // No projectId given: none is sent (the seed marks project_id optional), and the repository has none.
+    expect(result.repository.projectId).toBeNull();
     const [call] = gw.sims.artifact.calls;
     expect(call?.method).toBe('POST');
     expect(call?.path).toBe('/cloudartifact/v5/artifact/');
@@ -78,7 +79,6 @@ describe('artifact repository life: create → view → edit → recycle bin →
       repository_name: 'web-libs',
       description: 'front-end packages',
       includes_pattern: '**/*',
-      project_id: SIMULATED.codeartsProjectId,
     });
     const id = result.repository.id;
 
@@ -153,9 +153,10 @@ describe('artifact repository life: create → view → edit → recycle bin →
   it('creates a Maven repository as a release/snapshot pair, edits it by tab id and associates it with a project', async () => {
     gw.sims.artifact.resetCalls();
     const created = await gw.query(
-      `mutation { createRepository(input: { format: MAVEN2, name: "libs", shareRight: "PROJECT" }) {
+      `mutation($p: ID) { createRepository(input: { format: MAVEN2, name: "libs", shareRight: "PROJECT", projectId: $p }) {
         ok releaseRepositoryId snapshotRepositoryId repository { id name tabId policy status projectId }
       } }`,
+      { p: SIMULATED.codeartsProjectId },
     );
     expect(created.body.errors).toBeUndefined();
     const maven = created.body.data?.createRepository as {

@@ -111,7 +111,7 @@ describe('artifact repositories: lookups, lists and paging', () => {
     expect(await ids('{ type: "virtual" }')).toEqual([repoId('maven_5_120')]);
     expect(await ids('{ search: "pypi" }')).toEqual([repoId('pypi_40'), repoId('pypi_41')]);
     expect(await ids('{ inRecycleBin: true }')).toEqual([repoId('maven_2_23'), repoId('go_4'), repoId('debian_43')]);
-    expect(await ids('{ format: PYPI }', `projectId: "${SEED_PROJECT}", `)).toEqual([repoId('pypi_41')]);
+    expect(await ids('{ format: PYPI }', `projectId: "${SEED_PROJECT}", `)).toEqual([repoId('pypi_40'), repoId('pypi_41')]);
 
     const sent = calls(LIST).map((c) => new URLSearchParams(c.query));
     expect(sent[0]?.get('format')).toBe('conan');

@@ -1,3 +1,4 @@
+import { mapArtifactAccount } from '../../src/upstreams/artifact/mapping';
 import { artifactErrorFormat, readArtifactEmbeddedError as detectArtifactEmbeddedError } from '../../src/upstreams/artifact/errors';
 import {
   formatOf,
@@ -143,9 +144,38 @@ describe('artifact rows', () => {
       createdAt: '2022-08-22T09:14:55.000Z',
       updatedAt: '2023-10-16T12:05:59.000Z',
       createdBy: 'devcloud_devcloud_y00226182_01',
+      createdUserId: 'e9253deb37654775bb3c411aca89153a',
+      modifiedBy: null,
+      modifiedUserId: null,
+      disabled: false,
+      releaseRepositoryName: null,
+      snapshotRepositoryName: null,
+      releaseStatus: null,
+      snapshotStatus: null,
+      allowAnonymous: null,
+      autoCleanSnapshot: null,
+      snapshotAliveDays: null,
+      maxUniqueSnapshots: null,
       prefetchedStorage: null,
     });
     expect((mapRepository(LIST_ROW, 'Z') as { createdAt: string }).createdAt).toBe('2022-08-22T17:14:55.000Z');
+  });
+
+  it("reads the view's settings, the counts that are strings upstream, and a setting of another shape as null (not the whole row)", () => {
+    const view = { ...LIST_ROW, release: 'testmaven', snapshot: 'testmaven', allowAnonymous: false, maxUniqueSnapshots: '10' };
+    expect(mapRepository({ ...view, autoCleanSnapshot: null, snapshotAliveDays: '7' }, '+08:00')).toMatchObject({
+      releaseRepositoryName: 'testmaven',
+      snapshotRepositoryName: 'testmaven',
+      allowAnonymous: false,
+      autoCleanSnapshot: null,
+      snapshotAliveDays: 7,
+      maxUniqueSnapshots: 10,
+    });
+    expect(mapRepository({ ...view, maxUniqueSnapshots: 'ten', disable: 'maybe' }, '+08:00')).toMatchObject({
+      id: ID,
+      maxUniqueSnapshots: null,
+      disabled: null,
+    });
   });
 
   it('keeps the statistics of a row that carries them', () => {
@@ -190,8 +220,21 @@ describe('artifact rows', () => {
   it('reads formats and regions of ids', () => {
     expect(formatOf('maven2')).toBe('MAVEN2');
     expect(formatOf('maven')).toBe('MAVEN2');
-    expect(formatOf('helm')).toBeNull();
+    // A format the schema does not know is UNKNOWN (contract: enums answer UNKNOWN), no format is null.
+    expect(formatOf('helm')).toBe('UNKNOWN');
+    expect(formatOf(null)).toBeNull();
     expect(regionOfRepositoryId('ap-southeast-3_abc_pypi_4')).toBe('ap-southeast-3');
     expect(regionOfRepositoryId('no-region')).toBeNull();
+  });
+});
+
+describe('the password-reset answer', () => {
+  it('keeps the documented account fields only: a password in the answer goes no further', () => {
+    const account = mapArtifactAccount(
+      { id: 3000110176, userName: 'u', repoNumber: 58, password: 'n3w-Secret', newPassword: 'x' },
+      '+08:00',
+    );
+    expect(account).toMatchObject({ id: '3000110176', userName: 'u', repositoryCount: 58 });
+    expect(JSON.stringify(account)).not.toContain('n3w-Secret');
   });
 });

@@ -27,6 +27,8 @@ export interface RepositoryListQuery {
   formatList?: string[];
   inRecycleBin?: boolean;
   inProject: boolean;
+  groupId?: string;
+  sort?: string;
 }
 
 export interface SearchQuery {
@@ -43,6 +45,8 @@ export interface TrashItem {
   format: string;
   uri: string;
   status: string;
+  /** Deletion only (Table 4-5): path whitelist. */
+  include_pattern?: string;
 }
 
 /** Body of `POST /cloudartifact/v5/maven/repositories`. */
@@ -95,6 +99,12 @@ export interface RepositoryEditBody {
   description?: string;
   includes_pattern?: string;
   deployment_policy?: string;
+  auto_clean_snapshot?: boolean;
+  /** A string upstream (Table 4-22). */
+  snapshot_alive_days?: string;
+  /** A string upstream (Table 4-22). */
+  max_unique_snapshots?: string;
+  allow_anonymous?: boolean;
 }
 
 const V5 = '/cloudartifact/v5';
@@ -124,13 +134,16 @@ export class ArtifactClient {
         method: 'GET',
         path: V5 + path`/${tenantId}/${projectId}/repositories`,
         query: {
+          group_id: q.groupId,
           page_no: q.pageNo,
           page_size: q.pageSize,
+          sort: q.sort,
           qname: q.qname,
           type: q.type,
           format: q.format,
           format_list: q.formatList?.join(','),
           is_recycle_bin: q.inRecycleBin,
+          // The connection pages with the upstream's pages: an unpaged answer would still be cut to one window.
           is_need_paging: true,
           in_project: q.inProject,
         },
@@ -189,7 +202,7 @@ export class ArtifactClient {
   storageTrend(
     tenantId: string,
     projectId: string,
-    q: { repo?: string; startTime?: string; endTime?: string },
+    q: { repo?: string; startTime?: string; endTime?: string; instanceId?: string },
     c: HuaweiCredentials,
     signal?: AbortSignal,
   ): Promise<ArtifactAnswer> {
@@ -197,7 +210,7 @@ export class ArtifactClient {
       {
         method: 'GET',
         path: V5 + path`/${tenantId}/${projectId}/storageinfo/statistic`,
-        query: { repo: q.repo, start_time: q.startTime, end_time: q.endTime },
+        query: { repo: q.repo, start_time: q.startTime, end_time: q.endTime, instance_id: q.instanceId },
         read: true,
       },
       c,
@@ -211,7 +224,7 @@ export class ArtifactClient {
     projectId: string,
     module: string,
     repoId: string,
-    q: { pageNum: number; pageSize: number },
+    q: { pageNum: number; pageSize: number; userId?: string; instanceId?: string },
     c: HuaweiCredentials,
     signal?: AbortSignal,
   ): Promise<ArtifactAnswer> {
@@ -219,7 +232,7 @@ export class ArtifactClient {
       {
         method: 'GET',
         path: V5 + path`/${tenantId}/${projectId}/${module}/${repoId}/audit`,
-        query: { page_num: q.pageNum, page_size: q.pageSize },
+        query: { user_id: q.userId, instance_id: q.instanceId, page_num: q.pageNum, page_size: q.pageSize },
         read: true,
       },
       c,
@@ -248,7 +261,7 @@ export class ArtifactClient {
     tenantId: string,
     projectId: string,
     repoId: string,
-    q: { path: string; inRecycleBin?: boolean },
+    q: { path: string; inRecycleBin?: boolean; instanceId?: string },
     c: HuaweiCredentials,
     signal?: AbortSignal,
   ): Promise<ArtifactAnswer> {
@@ -256,7 +269,7 @@ export class ArtifactClient {
       {
         method: 'GET',
         path: V5 + path`/${tenantId}/${projectId}/${repoId}/file-tree`,
-        query: { path: q.path, is_recycle_bin: q.inRecycleBin },
+        query: { path: q.path, instance_id: q.instanceId, is_recycle_bin: q.inRecycleBin },
         read: true,
       },
       c,
@@ -268,7 +281,7 @@ export class ArtifactClient {
     tenantId: string,
     projectId: string,
     repoId: string,
-    q: { path: string; format: string },
+    q: { path: string; format: string; instanceId?: string },
     c: HuaweiCredentials,
     signal?: AbortSignal,
   ): Promise<ArtifactAnswer> {
@@ -276,7 +289,7 @@ export class ArtifactClient {
       {
         method: 'GET',
         path: V5 + path`/${tenantId}/${projectId}/${repoId}/file-detail`,
-        query: { path: q.path, format: q.format },
+        query: { path: q.path, format: q.format, instance_id: q.instanceId },
         read: true,
       },
       c,

@@ -9,7 +9,8 @@ import type {
   TrashItem,
 } from './client';
 import type { ArtifactCacheGroup, ArtifactLoaders } from './loaders';
-import { createdRepositoryRow, mapRepository, readMavenPair, resultMessage, type RepositoryModel } from './mapping';
+import { createdRepositoryRow, mapArtifactAccount, mapRepository, readMavenPair, resultMessage, type RepositoryModel } from './mapping';
+import type { ArtifactAccount } from '../../generated/graphql';
 
 /** A creation, routed to the endpoint of its format. */
 export type CreateRepositoryRequest =
@@ -159,6 +160,17 @@ export function createArtifactCommands(client: ArtifactClient, loaders: Artifact
     async resetPassword(): Promise<Acknowledgement> {
       const answer = await run(() => client.resetPassword(c, signal()), []);
       return { traceId: answer.traceId, message: 'The Artifact deploy password was reset.' };
+    },
+
+    /**
+     * The same reset, answering the account the upstream returns (seed 4.6.1). The mapping keeps
+     * only the account's documented fields: a password in the answer never leaves it.
+     */
+    async resetPasswordWithAccount(): Promise<{ traceId: string | null; account: ArtifactAccount | null }> {
+      const answer = await run(() => client.resetPassword(c, signal()), []);
+      const account = answer.result === null ? null : mapArtifactAccount(answer.result, zone);
+      if (account instanceof Error) throw account;
+      return { traceId: answer.traceId, account };
     },
   };
 }

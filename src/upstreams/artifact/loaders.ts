@@ -92,6 +92,7 @@ export interface FileKey {
   projectId: string;
   repositoryId: string;
   path: string;
+  instanceId?: string;
 }
 
 export interface MavenInfoKey {
@@ -281,7 +282,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
         deps.tenantId,
         k.projectId,
         k.repositoryId,
-        { path: k.path, inRecycleBin: k.inRecycleBin },
+        { path: k.path, inRecycleBin: k.inRecycleBin, instanceId: k.instanceId },
         credentials,
         sig,
       );
@@ -295,7 +296,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
         deps.tenantId,
         k.projectId,
         k.repositoryId,
-        { path: k.path, format: k.format },
+        { path: k.path, format: k.format, instanceId: k.instanceId },
         credentials,
         sig,
       );
@@ -313,7 +314,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
   );
 
   const storageTrend = loader<
-    { projectId: string; repo?: string; startTime?: string; endTime?: string },
+    { projectId: string; repo?: string; startTime?: string; endTime?: string; instanceId?: string },
     MappedRows<StorageSnapshot> | null
   >('storageTrend', 'artifact-storage', ({ projectId, ...q }, sig) =>
     orNullOn404(async () => {
@@ -323,7 +324,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
   );
 
   const auditPage = loader<
-    { projectId: string; module: string; repositoryId: string; pageNo: number; pageSize: number },
+    { projectId: string; module: string; repositoryId: string; pageNo: number; pageSize: number; userId?: string; instanceId?: string },
     Page<AuditLog> | null
   >('auditPage', null, (k, sig) =>
     orNullOn404(async () => {
@@ -332,7 +333,7 @@ export function createArtifactLoaders(deps: ArtifactLoaderDeps, credentials: Hua
         k.projectId,
         k.module,
         k.repositoryId,
-        { pageNum: k.pageNo, pageSize: k.pageSize },
+        { pageNum: k.pageNo, pageSize: k.pageSize, userId: k.userId, instanceId: k.instanceId },
         credentials,
         sig,
       );

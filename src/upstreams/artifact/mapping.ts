@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   Artifact,
+  ArtifactAccount,
   ArtifactFile,
   ArtifactFormat,
   AuditLog,
@@ -13,7 +14,7 @@ import type {
   StorageSnapshot,
   StorageUsage,
 } from '../../generated/graphql';
-import { UpstreamBadResponseError } from '../../errors';
+import { badUserInput, UpstreamBadResponseError } from '../../errors';
 import type { LeftOutRow } from '../../paging/left-out';
 import { toUtcIso } from '../../time';
 
@@ -25,7 +26,9 @@ import { toUtcIso } from '../../time';
 
 // ---------- formats and ids ----------
 
-const FORMAT_TO_UPSTREAM: Record<ArtifactFormat, string> = {
+type KnownFormat = Exclude<ArtifactFormat, 'UNKNOWN'>;
+
+const FORMAT_TO_UPSTREAM: Record<KnownFormat, string> = {
   MAVEN2: 'maven2',
   NPM: 'npm',
   GO: 'go',
@@ -38,18 +41,28 @@ const FORMAT_TO_UPSTREAM: Record<ArtifactFormat, string> = {
   GENERIC: 'generic',
 };
 
-/** The upstream spelling of a format (`maven2`, `pypi`, ...). */
+/** The upstream spelling of a format (`maven2`, `pypi`, ...); UNKNOWN names no format and is refused. */
 export function upstreamFormat(format: ArtifactFormat): string {
+  if (format === 'UNKNOWN') {
+    throw badUserInput('format UNKNOWN only reports a format the gateway does not know; it cannot be sent upstream', {
+      argument: 'format',
+    });
+  }
   return FORMAT_TO_UPSTREAM[format];
 }
 
-/** The schema enum of an upstream format, or null for one the schema does not know. */
-export function formatOf(value: string | null | undefined): ArtifactFormat | null {
+/** The schema enum of an upstream format the gateway knows, or null. */
+export function knownFormatOf(value: string | null | undefined): KnownFormat | null {
   if (!value) return null;
   const lower = value.toLowerCase();
   if (lower === 'maven') return 'MAVEN2';
-  const hit = (Object.entries(FORMAT_TO_UPSTREAM) as Array<[ArtifactFormat, string]>).find(([, up]) => up === lower);
+  const hit = (Object.entries(FORMAT_TO_UPSTREAM) as Array<[KnownFormat, string]>).find(([, up]) => up === lower);
   return hit ? hit[0] : null;
+}
+
+/** The schema enum of an upstream format: UNKNOWN for one the schema does not know, null when absent. */
+export function formatOf(value: string | null | undefined): ArtifactFormat | null {
+  return value ? (knownFormatOf(value) ?? 'UNKNOWN') : null;
 }
 
 /**
@@ -136,6 +149,20 @@ const flag = z
   .transform((v) => v === true || v === 'true' || v === '1')
   .nullish();
 
+/**
+ * Settings a row may carry (`disable`, `allowAnonymous`, `maxUniqueSnapshots`...): a value of
+ * another shape reads as null rather than making the whole row unreadable.
+ */
+const softFlag = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : null));
+const softInt = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'number' || (typeof v === 'string' && /^\d{1,9}$/.test(v)) ? Number(v) : null))
+  .transform((n) => (n !== null && Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483_647 ? n : null));
+
 function iso(value: string | number | null | undefined, zone: string): string | null {
   return toUtcIso(value, zone);
 }
@@ -173,6 +200,16 @@ const RepositoryRow = z.object({
   createdTime: time,
   modifiedTime: time,
   createdUserName: text,
+  createdUserId: text,
+  modifiedUserName: text,
+  modifiedUserId: text,
+  disable: softFlag,
+  release: text,
+  snapshot: text,
+  allowAnonymous: softFlag,
+  autoCleanSnapshot: softFlag,
+  snapshotAliveDays: softInt,
+  maxUniqueSnapshots: softInt,
   storageSummaryInfo: StorageSummary.nullish(),
 });
 
@@ -197,7 +234,7 @@ export function mapRepository(body: unknown, zone: string): RepositoryModel | Up
     name: r.repositoryName ?? null,
     displayName: r.displayName ?? null,
     description: r.description ?? null,
-    format: formatOf(r.format) ?? formatOf(segment),
+    format: knownFormatOf(r.format) ?? knownFormatOf(segment) ?? formatOf(r.format ?? segment),
     type: r.type ?? r.repoType ?? null,
     policy: r.policy ?? null,
     status: r.status ?? mavenStatus ?? null,
@@ -212,6 +249,18 @@ export function mapRepository(body: unknown, zone: string): RepositoryModel | Up
     createdAt: iso(r.createdTime, zone),
     updatedAt: iso(r.modifiedTime, zone),
     createdBy: r.createdUserName ?? null,
+    createdUserId: r.createdUserId ?? null,
+    modifiedBy: r.modifiedUserName ?? null,
+    modifiedUserId: r.modifiedUserId ?? null,
+    disabled: r.disable ?? null,
+    releaseRepositoryName: r.release ?? null,
+    snapshotRepositoryName: r.snapshot ?? null,
+    releaseStatus: r.releaseStatus ?? null,
+    snapshotStatus: r.snapshotStatus ?? null,
+    allowAnonymous: r.allowAnonymous ?? null,
+    autoCleanSnapshot: r.autoCleanSnapshot ?? null,
+    snapshotAliveDays: r.snapshotAliveDays ?? null,
+    maxUniqueSnapshots: r.maxUniqueSnapshots ?? null,
     prefetchedStorage: r.storageSummaryInfo ? storageOf(r.storageSummaryInfo) : null,
   };
 }
@@ -229,6 +278,47 @@ export function readRepositoryPage(result: unknown): { total: number; items: unk
   if (!parsed.success) return unreadable('repository page', parsed.error);
   const items = parsed.data.repositories ?? [];
   return { total: parsed.data.total ?? items.length, items };
+}
+
+// ---------- the caller's deploy account ----------
+
+const AccountRow = z.object({
+  id: text,
+  userId: text,
+  userName: text,
+  userType: text,
+  domainId: text,
+  region: text,
+  repoUserName: text,
+  innerRepoUserName: text,
+  repoNumber: softInt,
+  status: softInt,
+  createdTime: time,
+  modifiedTime: time,
+});
+
+/**
+ * The password-reset answer (seed 4.6.1): the account, by its documented fields only — zod drops
+ * every other key, so a password the answer might carry goes no further than here.
+ */
+export function mapArtifactAccount(body: unknown, zone: string): ArtifactAccount | UpstreamBadResponseError {
+  const parsed = AccountRow.safeParse(body);
+  if (!parsed.success) return unreadable('account', parsed.error);
+  const r = parsed.data;
+  return {
+    id: r.id ?? null,
+    userId: r.userId ?? null,
+    userName: r.userName ?? null,
+    userType: r.userType ?? null,
+    domainId: r.domainId ?? null,
+    region: r.region ?? null,
+    repositoryUserName: r.repoUserName ?? null,
+    innerRepositoryUserName: r.innerRepoUserName ?? null,
+    repositoryCount: r.repoNumber ?? null,
+    status: r.status ?? null,
+    createdAt: iso(r.createdTime, zone),
+    updatedAt: iso(r.modifiedTime, zone),
+  };
 }
 
 // ---------- Maven accounts ----------
@@ -444,6 +534,7 @@ const AuditRow = z.object({
   operator: text,
   ipSource: text,
   userAgent: text,
+  reason: text,
 });
 
 export function mapAuditLog(body: unknown, zone: string): AuditLog | UpstreamBadResponseError {
@@ -460,6 +551,7 @@ export function mapAuditLog(body: unknown, zone: string): AuditLog | UpstreamBad
     operator: r.operator ?? null,
     ipSource: r.ipSource ?? null,
     userAgent: r.userAgent ?? null,
+    reason: r.reason ?? null,
   };
 }
 
