@@ -16,7 +16,7 @@ export interface BandwidthRecordingMetadata {
   transferTo?: string;
   /** ISO-8601 duration, e.g. `PT13.67S`; absent while recording. */
   duration?: string;
-  direction: 'inbound' | 'outbound';
+  direction: 'inbound' | 'outbound' | (string & {});
   channels: number;
   startTime: string;
   endTime?: string;
@@ -41,7 +41,8 @@ export interface SimRecordingInput {
   transferTo?: string;
   /** Length of the audio (s). Decides the media size: WAV is 8 kHz 16-bit PCM per channel. */
   seconds?: number;
-  direction?: 'inbound' | 'outbound';
+  /** `inbound`/`outbound`; any other text stands for a value the vendor may add later. */
+  direction?: 'inbound' | 'outbound' | (string & {});
   channels?: 1 | 2;
   startTime: string;
   fileFormat?: 'wav' | 'mp3';

@@ -59,6 +59,30 @@ describe('Bandwidth recordings: queries', () => {
     expect(call?.headers.authorization).toBe(`Basic ${basic}`);
   });
 
+  it("serves the transcription's own url, and UNKNOWN for a direction the gateway does not know", async () => {
+    const seed = await gw.query(`query($c: ID!, $r: ID!) { recording(callId: $c, recordingId: $r) { transcription { url } } }`, {
+      c: SEED_CALL_ID,
+      r: SEED_RECORDING_ID,
+    });
+    expect(seed.body.data?.recording).toEqual({
+      transcription: {
+        url: `${gw.sims.bandwidth.url}/accounts/${ACCOUNT}/calls/${SEED_CALL_ID}/recordings/${SEED_RECORDING_ID}/transcription`,
+      },
+    });
+    // On an account of its own, so the default account's lists stay as the other tests expect.
+    gw.sims.bandwidth.addAccount('9900777').addRecording({
+      accountId: '9900777',
+      callId: 'c-fwd-1',
+      recordingId: 'r-fwd-1',
+      direction: 'forwarded',
+      startTime: '2024-02-01T00:00:00Z',
+    });
+    const odd = await gw.query(
+      `{ recording(accountId: "9900777", callId: "c-fwd-1", recordingId: "r-fwd-1") { id direction fileFormat } }`,
+    );
+    expect(odd.body.data?.recording).toEqual({ id: 'r-fwd-1', direction: 'UNKNOWN', fileFormat: 'WAV' });
+  });
+
   it('answers a recording still in progress without media: mediaUrl, duration and endTime are null', async () => {
     const res = await gw.query(
       `query($c: ID!, $r: ID!) { recording(callId: $c, recordingId: $r) { status mediaUrl duration durationSeconds endTime } }`,

@@ -69,17 +69,18 @@ describe('mapRecording', () => {
       status: 'complete',
       recordingName: 'name',
       hasMedia: true,
-      transcription: { id: 't-1', status: 'available', completedTime: '2022-06-13T18:46:29.715Z' },
+      transcription: { id: 't-1', status: 'available', completedTime: '2022-06-13T18:46:29.715Z', url: 'https://x' },
     });
   });
 
-  it('keeps what it does not know as null, and the account it was read from', () => {
+  it('answers UNKNOWN for enum values it does not know, null for what is absent, and the account it was read from', () => {
     const mapped = mapRecording({ recordingId: 'r-2', callId: 'c-2', direction: 'sideways', fileFormat: 'ogg' }, '123', 'Z');
+    expect(mapRecording({ recordingId: 'r-3', callId: 'c-3' }, '123', 'Z')).toMatchObject({ direction: null, fileFormat: null });
     expect(mapped).toMatchObject({
       id: 'r-2',
       accountId: '123',
-      direction: null,
-      fileFormat: null,
+      direction: 'UNKNOWN',
+      fileFormat: 'UNKNOWN',
       duration: null,
       durationSeconds: null,
       hasMedia: false,

@@ -61,6 +61,7 @@ const RecordingRow = z.object({
       id: text,
       status: z.string().nullish(),
       completedTime: z.union([z.string(), z.number()]).nullish(),
+      url: z.string().nullish(),
     })
     .nullish(),
 });
@@ -96,14 +97,17 @@ export function isoDurationSeconds(value: string | null | undefined): number | n
   return Number.isFinite(seconds) ? Math.round(seconds * 1000) / 1000 : null;
 }
 
+/** Absent: null; a value the schema does not know: UNKNOWN (as every enum the gateway answers). */
 function direction(value: string | null | undefined): CallDirection | null {
-  const v = value?.toLowerCase();
-  return v === 'inbound' ? 'INBOUND' : v === 'outbound' ? 'OUTBOUND' : null;
+  if (!value) return null;
+  const v = value.toLowerCase();
+  return v === 'inbound' ? 'INBOUND' : v === 'outbound' ? 'OUTBOUND' : 'UNKNOWN';
 }
 
 function fileFormat(value: string | null | undefined): RecordingFileFormat | null {
-  const v = value?.toLowerCase();
-  return v === 'wav' ? 'WAV' : v === 'mp3' ? 'MP3' : null;
+  if (!value) return null;
+  const v = value.toLowerCase();
+  return v === 'wav' ? 'WAV' : v === 'mp3' ? 'MP3' : 'UNKNOWN';
 }
 
 /**
@@ -141,6 +145,7 @@ export function mapRecording(body: unknown, accountId: string, zone: string): Re
           id: r.transcription.id ?? null,
           status: r.transcription.status ?? null,
           completedTime: toUtcIso(r.transcription.completedTime, zone),
+          url: r.transcription.url ?? null,
         }
       : null,
   };
