@@ -47,10 +47,10 @@ export function jobQueryOf(filter: JobFilter | null | undefined): ComestriJobQue
   if (filter.createdBy != null) query.createdBy = checkText(filter.createdBy, 'filter.createdBy');
   checkRange(filter.createdFrom, filter.createdTo, 'created');
   checkRange(filter.updatedFrom, filter.updatedTo, 'updated');
-  if (filter.createdFrom) query.createdFrom = comestriTime(filter.createdFrom);
-  if (filter.createdTo) query.createdTo = comestriTime(filter.createdTo);
-  if (filter.updatedFrom) query.updatedFrom = comestriTime(filter.updatedFrom);
-  if (filter.updatedTo) query.updatedTo = comestriTime(filter.updatedTo);
+  if (filter.createdFrom) query.createdFrom = comestriTime(filter.createdFrom, 'from');
+  if (filter.createdTo) query.createdTo = comestriTime(filter.createdTo, 'to');
+  if (filter.updatedFrom) query.updatedFrom = comestriTime(filter.updatedFrom, 'from');
+  if (filter.updatedTo) query.updatedTo = comestriTime(filter.updatedTo, 'to');
   return query;
 }
 

@@ -41,9 +41,9 @@ describe('Comestri jobs: filters', () => {
       id: '429',
       request_id: '2e2b36a6-e6f7-42ae-a388-e53bfa2626be',
       created_by: 'test@fusionfactory.com',
-      // Every instant in UTC, in the seed's form; milliseconds only when there are some.
+      // Every instant in UTC, in the seed's form (whole seconds); a fractional `to` widens up to the next second.
       created_time_from: '2016-05-30T04:55:00Z',
-      created_time_to: '2016-05-30T04:56:00.250Z',
+      created_time_to: '2016-05-30T04:56:01Z',
       updated_time_from: '2016-05-30T04:00:00Z',
       updated_time_to: '2016-05-30T05:00:00Z',
     });

@@ -55,9 +55,9 @@ describe('Comestri jobs: what the upstream says, in the contract’s terms', () 
     ['fail_to_process', 'Failure', 0.3, 'FAIL_TO_PROCESS', 'FAILURE', 0.3],
     ['canceled', 'Pending', 0.5, 'CANCELED', 'PENDING', 0.5],
     ['complete', 'Success', 1, 'COMPLETE', 'SUCCESS', 1],
-    // Values the contract does not know are UNKNOWN, never an error; a percentage is scaled to 0..1.
-    ['archived', 'Partial', 55, 'UNKNOWN', 'UNKNOWN', 0.55],
-    ['COMPLETE', 'success', 100, 'COMPLETE', 'SUCCESS', 1],
+    // Values the contract does not know are UNKNOWN, never an error; a percent off the seed's 0..1 scale is null, not guessed.
+    ['archived', 'Partial', 55, 'UNKNOWN', 'UNKNOWN', null],
+    ['COMPLETE', 'success', 1, 'COMPLETE', 'SUCCESS', 1],
   ])('status %s / result %s / percent %s → %s / %s / %s', async (status, result, percent, wantStatus, wantResult, wantPercent) => {
     gw.sims.comestri.addJob({ ...SEED_COMESTRI_JOB, id: 900001, status, result, percent_completed: percent });
     try {

@@ -35,10 +35,11 @@ describe('Comestri job mapping', () => {
     [0, 0],
     [0.25, 0.25],
     [1, 1],
-    [55, 0.55],
-    [100, 1],
+    // Off the seed's 0..1 scale: not guessed.
+    [55, null],
+    [100, null],
     [-1, null],
-    [101, null],
+    [1.01, null],
     [Number.NaN, null],
     [null, null],
   ])('percent_completed %j → %j (0..1)', (value, expected) => {
@@ -71,9 +72,12 @@ describe('Comestri job mapping', () => {
     expect(mapJobPage({ entries: [] }, { page: 1, perPage: 50 }, 'Z')).toBeInstanceOf(UpstreamBadResponseError);
   });
 
-  it('writes filter times in the seed’s form, keeping milliseconds only when there are some', () => {
-    expect(comestriTime('2016-05-30T05:13:26.000Z')).toBe('2016-05-30T05:13:26Z');
-    expect(comestriTime('2016-05-30T05:13:26.120Z')).toBe('2016-05-30T05:13:26.120Z');
+  it('writes filter times in the seed’s form, whole seconds, widening a fractional bound outward', () => {
+    expect(comestriTime('2016-05-30T05:13:26.000Z', 'from')).toBe('2016-05-30T05:13:26Z');
+    expect(comestriTime('2016-05-30T05:13:26.000Z', 'to')).toBe('2016-05-30T05:13:26Z');
+    expect(comestriTime('2016-05-30T05:13:26.120Z', 'from')).toBe('2016-05-30T05:13:26Z');
+    expect(comestriTime('2016-05-30T05:13:26.120Z', 'to')).toBe('2016-05-30T05:13:27Z');
+    expect(comestriTime('2016-05-30T23:59:59.999Z', 'to')).toBe('2016-05-31T00:00:00Z');
   });
 });
 

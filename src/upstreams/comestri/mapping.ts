@@ -90,13 +90,13 @@ export function jobResultOf(value: string | null | undefined): JobResult | null 
 }
 
 /**
- * The contract's 0..1. The seed reports a complete job as `1`, so values up to 1 are fractions;
- * a value above 1 (up to 100) can only be a percentage and is scaled. Anything else is unreadable
- * and answers null rather than a wrong number.
+ * The contract's 0..1, read on the seed's own scale: its one example reports a complete job as
+ * `1`, so the upstream's value is a fraction and passes unchanged. A value outside 0..1 does not
+ * fit that scale and answers null rather than a guessed number (docs/job.md, assumptions).
  */
 export function percentCompletedOf(value: number | null | undefined): number | null {
-  if (value === null || value === undefined || !Number.isFinite(value) || value < 0 || value > 100) return null;
-  return value <= 1 ? value : value / 100;
+  if (value === null || value === undefined || !Number.isFinite(value) || value < 0 || value > 1) return null;
+  return value;
 }
 
 /**
@@ -152,9 +152,12 @@ export function mapJobPage(body: unknown, asked: { page: number; perPage: number
 }
 
 /**
- * A DateTime argument (already UTC ISO with milliseconds) in the seed's form
- * `2016-05-30T05:13:26Z`; milliseconds are kept only when there are any, so no instant is moved.
+ * A DateTime argument (already UTC ISO with milliseconds) in the seed's form, whole seconds:
+ * `2016-05-30T05:13:26Z`. A bound with a fraction widens to the enclosing second — a `from` rounds
+ * down, a `to` up — so the window grows by under a second and never loses a job.
  */
-export function comestriTime(iso: string): string {
-  return iso.replace(/\.000Z$/, 'Z');
+export function comestriTime(iso: string, bound: 'from' | 'to'): string {
+  const ms = Date.parse(iso);
+  const second = bound === 'from' ? Math.floor(ms / 1000) : Math.ceil(ms / 1000);
+  return new Date(second * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }
