@@ -134,15 +134,17 @@ export class GatewayHttpServer {
 
   private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, started: number): Promise<void> {
     const { services } = this.options;
-    const method = req.method ?? 'GET';
+    // HEAD is GET without the body (RFC 9110 §9.3.2): same route, same headers; Node's
+    // ServerResponse drops whatever body is written to a HEAD.
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     if (method === 'GET' && prefersHtml(req)) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
       res.end(renderIdePage({ authRequired: services.authenticator.required, signIn: services.authenticator.signIn }));
       return;
     }
     if (method !== 'GET' && method !== 'POST') {
-      res.setHeader('allow', 'GET, POST');
-      sendGraphQLError(res, 405, 'Only GET and POST are supported on /graphql', 'BAD_REQUEST');
+      res.setHeader('allow', 'GET, HEAD, POST');
+      sendGraphQLError(res, 405, 'Only GET, HEAD and POST are supported on /graphql', 'BAD_REQUEST');
       return;
     }
     const auth = await services.authenticator.authenticate(req.headers.authorization);
@@ -162,6 +164,9 @@ export class GatewayHttpServer {
     if (method === 'POST') {
       const raw = await readBody(req, this.options.maxBodyBytes ?? services.config.maxBodyBytes);
       if (raw === 'too-large') {
+        // readBody leaves the rest of the body flowing to nowhere: once it has passed, the same
+        // connection serves the client's next request (closing it with unread bytes would reset
+        // it, and the client could lose this very answer).
         sendGraphQLError(res, 413, 'Request body is too large', 'BAD_REQUEST');
         return;
       }
@@ -286,16 +291,64 @@ function sendGraphQLError(res: ServerResponse, status: number, message: string, 
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      return 'too-large';
-    }
-    chunks.push(chunk as Buffer);
+/**
+ * The request body, or 'too-large' as soon as it passes `limit` (a declared Content-Length over
+ * it is refused before anything is read). Listeners, not `for await`: leaving an async iterator
+ * early destroys the request, and with it the socket the 413 must still be written to. After
+ * 'too-large' the rest is read and dropped so the connection stays usable, up to
+ * {@link discardLimit} bytes; a client that sends more than that is cut off.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    discardRest(req, limit, 0);
+    return Promise.resolve('too-large');
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        chunks.length = 0;
+        discardRest(req, limit, size);
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** Most bytes of a refused body read and dropped to keep its connection: 8 × the limit, at least 16 MiB. */
+function discardLimit(limit: number): number {
+  return Math.max(8 * limit, 16 * 1024 * 1024);
+}
+
+function discardRest(req: IncomingMessage, limit: number, alreadyRead: number): void {
+  let read = alreadyRead;
+  const cap = discardLimit(limit);
+  req.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > cap) req.socket.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
 }

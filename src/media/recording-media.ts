@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UNRESTRICTED_POLICY, type KeyPolicy } from '../auth/key-policy';
 import { requireApi, type GatewayServices } from '../context';
@@ -28,8 +29,30 @@ const PASSED_HEADERS = ['content-type', 'content-length', 'content-range', 'acce
 /** Root fields whose answers carry media links: a key allowed none of them may not stream media. */
 const RECORDING_READERS = ['recording', 'callRecordings', 'recordings'];
 
-/** One byte-range set (`bytes=0-99`, `bytes=100-`, `bytes=-500`, comma-separated). */
-const RANGE = /^bytes=\s*(\d*-\d*)(\s*,\s*\d*-\d*)*\s*$/;
+/** Most ranges one Range header may ask for; a longer list is ignored (whole body). */
+const MAX_RANGES = 8;
+
+/**
+ * The Range header to pass upstream, or undefined to ignore it. Only a syntactically valid
+ * byte-range set passes (`bytes=0-99`, `bytes=100-`, `bytes=-500`, comma-separated); anything
+ * else, e.g. `bytes=10-5` (last before first), is ignored as RFC 9110 §14.2 asks: the answer is
+ * then the whole body (200). A valid range past the end stays the upstream's 416.
+ */
+export function passableRange(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const m = /^bytes=(.+)$/i.exec(header.trim());
+  if (!m?.[1]) return undefined;
+  const specs = m[1].split(',').map((s) => s.trim());
+  if (specs.length > MAX_RANGES) return undefined;
+  for (const spec of specs) {
+    const r = /^(\d{0,15})-(\d{0,15})$/.exec(spec);
+    if (!r) return undefined;
+    const [, first = '', last = ''] = r;
+    if (first === '' && last === '') return undefined;
+    if (first !== '' && last !== '' && Number(last) < Number(first)) return undefined;
+  }
+  return `bytes=${specs.join(',')}`;
+}
 
 /**
  * `GET /media/recordings/{accountId}/{callId}/{recordingId}`: streams a recording's media from
@@ -119,7 +142,7 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
       return true;
     }
 
-    const range = typeof req.headers.range === 'string' && RANGE.test(req.headers.range) ? req.headers.range : undefined;
+    const range = passableRange(req.headers.range);
     // The upstream call ends when the browser goes away (seeking drops connections often).
     const abort = new AbortController();
     res.on('close', () => {
@@ -147,7 +170,9 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
     headers['accept-ranges'] ??= 'bytes';
     res.writeHead(upstream.status, headers);
     if (method === 'HEAD') {
-      upstream.body.destroy();
+      // The upstream answered a GET: its body is not wanted. An undici body destroyed before
+      // its end emits RequestAbortedError, which with no listener would end the process.
+      discard(upstream.body);
       res.end();
       return true;
     }
@@ -161,6 +186,12 @@ export function createMediaRoute(services: GatewayServices, options: MediaRouteO
     }
     return true;
   };
+}
+
+/** Drops a body nobody will read, without an unhandled 'error' event. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function statusFor(err: UpstreamError): number {
@@ -177,6 +208,11 @@ function sendUpstreamError(res: ServerResponse, err: UpstreamError): void {
     res.setHeader('retry-after', String(err.retryAfterSeconds));
   if (err instanceof UpstreamHttpError && err.statusCode === 416 && err.headers['content-range']) {
     res.setHeader('content-range', err.headers['content-range']);
+  }
+  if (err instanceof UpstreamHttpError && err.statusCode === 416) {
+    // The caller asked for bytes the recording does not have: the caller's mistake.
+    sendError(res, 416, 'BAD_USER_INPUT', 'The requested range is not satisfiable: it starts past the end of the media');
+    return;
   }
   const mapped = toGraphQLError(err);
   send(res, status, { errors: [{ message: mapped.message, extensions: mapped.extensions }] });
