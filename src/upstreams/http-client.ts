@@ -185,7 +185,17 @@ export class UpstreamClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
+  /**
+   * The URL of a call. A `.` or `..` segment (also as `%2e`, which URL parsers treat alike)
+   * would be collapsed by the parser and reach another resource, and no encoding prevents it:
+   * such a path is refused before any call. Callers' ids are checked earlier (BAD_USER_INPUT),
+   * so what reaches here is an id an upstream sent, which it cannot be asked for by path.
+   */
   url(pathAndQuery: string, query?: Readonly<Record<string, QueryValue>>): URL {
+    const [pathOnly = ''] = pathAndQuery.split('?', 1);
+    if (pathOnly.split('/').some(isDotSegment)) {
+      throw new UpstreamBadResponseError(this.name, 'an id it sent is "." or "..", which cannot be used in a URL path');
+    }
     const url = new URL(pathAndQuery.replace(/^\/+/, ''), this.base);
     for (const [k, v] of Object.entries(query ?? {})) {
       if (v === undefined || v === null) continue;
@@ -221,6 +231,7 @@ export class UpstreamClient {
 
   private async withPolicy<T>(req: UpstreamRequest, handle: (res: Dispatcher.ResponseData) => Promise<T>): Promise<T> {
     const { policy } = this.options;
+    const url = this.url(req.path, req.query);
     // A timer rather than AbortSignal.timeout, so a call that succeeded releases it: a stream's
     // body (media) may then take as long as its reader needs. undici's bodyTimeout still cuts an
     // upstream that stalls, and does not count time paused by backpressure.
@@ -241,7 +252,6 @@ export class UpstreamClient {
       waitedOnRetryAfter: false,
       refreshedAuth: false,
     };
-    const url = this.url(req.path, req.query);
     const body = req.json === undefined ? '' : JSON.stringify(req.json);
     const steps = this.recoverySteps(req);
     this.retryBudget.deposit();
@@ -308,6 +318,10 @@ export class UpstreamClient {
       throw error;
     }
   }
+}
+
+function isDotSegment(segment: string): boolean {
+  return /^(\.|%2e){1,2}$/i.test(segment);
 }
 
 function parseRetryAfter(value: string | undefined): number | undefined {
