@@ -74,6 +74,8 @@ export interface GatewayConfig {
     | { sentinels: Array<{ host: string; port: number }>; masterName: string };
   /** Key prefix of everything the gateway writes to the cache. */
   cachePrefix: string;
+  /** Longest a Redis command may take: past it, a miss, and the cache counts as stalled until it answers (ms). */
+  redisCommandTimeoutMs: number;
   apiKeys: string[];
   huawei: {
     iam: IamPasswordLogin | null;
@@ -294,10 +296,13 @@ const variables = {
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, . _ - only' })
     .default('mymaster'),
+  REDIS_COMMAND_TIMEOUT_MS: intIn(10, 60000).default(250),
   CACHE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,40}$/, { message: 'letters, digits, : _ - only' })
     .default('gw'),
+  // Set but holding no key (only commas or spaces) stops the start: read as "no keys" it would
+  // turn authentication off. Empty (`GATEWAY_API_KEYS=`) is unset, like every variable here.
   GATEWAY_API_KEYS: z
     .string()
     .transform((s) =>
@@ -306,7 +311,11 @@ const variables = {
         .map((k) => k.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().min(16, { message: 'each key must be at least 16 characters' })))
+    .pipe(
+      z
+        .array(z.string().min(16, { message: 'each key must be at least 16 characters' }))
+        .min(1, { message: 'is set but holds no key (only commas or spaces); unset it to run without keys' }),
+    )
     .optional(),
   HUAWEI_IAM_ENDPOINT: baseUrl.optional(),
   HUAWEI_IAM_USERNAME: optionalString,
@@ -497,6 +506,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
   }
   const anyEndpoint = Object.keys(endpoints).length > 0;
   const simulateFlag = v.SIMULATE === '1' || v.SIMULATE === 'true';
+  const production = v.NODE_ENV === 'production';
+  // Production never serves simulated data by accident: only SIMULATE=1 says so.
+  if (production && !anyEndpoint && !simulateFlag) {
+    throw new ConfigError(
+      'SIMULATE',
+      `NODE_ENV=production and no upstream endpoint is set (${UPSTREAM_NAMES.map((n) => ENDPOINT_VARIABLES[n]).join(', ')}): set them, or SIMULATE=1 to serve the built-in simulators`,
+    );
+  }
   const simulation = simulateFlag
     ? { reason: 'SIMULATE=1' }
     : !anyEndpoint && v.SIMULATE === undefined
@@ -527,7 +544,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     if (endpoints.comestri) requireAll(v, 'comestri', ['COMESTRI_API_TOKEN', 'COMESTRI_EMAIL']);
   }
 
-  const production = v.NODE_ENV === 'production';
   const basePolicy: UpstreamPolicy = {
     deadlineMs: v.UPSTREAM_DEADLINE_MS,
     connectTimeoutMs: v.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -569,6 +585,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
             }
           : null,
     cachePrefix: v.CACHE_PREFIX,
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
     apiKeys: v.GATEWAY_API_KEYS ?? [],
     huawei: {
       iam: iamLogin,

@@ -4,9 +4,9 @@ import path from 'node:path';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
-/** The environment of a user who configured nothing. */
+/** The environment of a user who configured nothing (NODE_ENV unset: development). */
 function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...extra };
+  return { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', ...extra };
 }
 
 async function startMain(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
@@ -51,9 +51,25 @@ const built = existsSync(MAIN);
     }
   });
 
+  it('in production serves the simulators only when SIMULATE=1 says so', async () => {
+    const { child, output } = await startMain(bareEnv({ NODE_ENV: 'production', SIMULATE: '1' }));
+    try {
+      expect(output()).toContain('SIMULATED UPSTREAMS: SIMULATE=1');
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it.each([
     [{ PORT: 'abc' }, 'PORT'],
     [{ CODEARTS_PIPELINE_ENDPOINT: 'https://pipeline.example.com' }, 'HUAWEI_IAM_ENDPOINT'],
+    // Production with nothing configured would otherwise serve fake data.
+    [{ NODE_ENV: 'production' }, 'SIMULATE'],
+    // A key list with no key would otherwise turn authentication off.
+    [{ GATEWAY_API_KEYS: ',,,' }, 'GATEWAY_API_KEYS'],
+    [{ GATEWAY_API_KEYS: '  ,  ', NODE_ENV: 'production', SIMULATE: '1' }, 'GATEWAY_API_KEYS'],
   ])('stops at start with one line naming the bad variable (%j)', async (extra, variable) => {
     const child = spawn(process.execPath, [MAIN], { env: bareEnv(extra) });
     let stderr = '';

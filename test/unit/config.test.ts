@@ -30,6 +30,15 @@ describe('configuration from the environment', () => {
     expect(config.redis).toBeNull();
   });
 
+  it('in production simulates only when SIMULATE=1 is set, and says why', () => {
+    expect(loadConfig({ NODE_ENV: 'production', SIMULATE: '1' }).simulation).toEqual({ reason: 'SIMULATE=1' });
+    expect(loadConfig({ NODE_ENV: 'production', ...real }).simulation).toBeNull();
+  });
+
+  it('an empty GATEWAY_API_KEYS is unset (no keys), like every other variable', () => {
+    expect(loadConfig({ GATEWAY_API_KEYS: '' }).apiKeys).toEqual([]);
+  });
+
   it('uses real endpoints with their credentials', () => {
     const config = loadConfig({ ...real, REDIS_URL: 'redis://127.0.0.1:6379/2', PIPELINE_BATCH_MAX: '50' });
     expect(config.simulation).toBeNull();
@@ -49,6 +58,10 @@ describe('configuration from the environment', () => {
     [{ ARTIFACT_EXPOSE_MAVEN_PASSWORDS: 'yes' }, 'ARTIFACT_EXPOSE_MAVEN_PASSWORDS'],
     [{ HUAWEI_AK: 'only-ak' }, 'HUAWEI_SK: HUAWEI_AK and HUAWEI_SK go together'],
     [{ GATEWAY_API_KEYS: 'short' }, 'GATEWAY_API_KEYS: each key must be at least 16 characters'],
+    [{ GATEWAY_API_KEYS: ',,,' }, 'GATEWAY_API_KEYS: is set but holds no key'],
+    [{ GATEWAY_API_KEYS: ' ' }, 'GATEWAY_API_KEYS: is set but holds no key'],
+    [{ GATEWAY_API_KEYS: ' , ,' }, 'GATEWAY_API_KEYS: is set but holds no key'],
+    [{ NODE_ENV: 'production' }, 'SIMULATE: NODE_ENV=production and no upstream endpoint is set'],
   ])('refuses %j with one line naming the variable', (env, line) => {
     const err = errorOf(env);
     expect(err.message).toContain(line);
