@@ -60,12 +60,15 @@ describe('/metrics after a known workload', () => {
     await gw?.close();
   });
 
-  it('counts and times operations by name and outcome', () => {
+  it('counts and times operations by outcome, under `other` when no trusted document names them', () => {
     // 2 plain + 2 through APQ (the registration and the hit; the miss never resolves an operation).
-    expect(sample(text, 'gateway_graphql_operations_total', { operation: 'PipelineStatuses', outcome: 'ok' })).toBe(4);
-    expect(sample(text, 'gateway_graphql_operations_total', { operation: 'BadId', outcome: 'error' })).toBe(1);
-    expect(sample(text, 'gateway_graphql_operation_duration_seconds_count', { operation: 'PipelineStatuses' })).toBe(4);
-    expect(sample(text, 'gateway_graphql_operation_duration_seconds_bucket', { operation: 'PipelineStatuses', le: '+Inf' })).toBe(4);
+    // Client-chosen names never become label values (see hostile-client.test.ts for named ones).
+    expect(sample(text, 'gateway_graphql_operations_total', { operation: 'other', outcome: 'ok' })).toBe(4);
+    // BadId, and the APQ miss (PERSISTED_QUERY_NOT_FOUND).
+    expect(sample(text, 'gateway_graphql_operations_total', { operation: 'other', outcome: 'error' })).toBe(2);
+    expect(sample(text, 'gateway_graphql_operations_total', { operation: 'PipelineStatuses', outcome: 'ok' })).toBeUndefined();
+    expect(sample(text, 'gateway_graphql_operation_duration_seconds_count', { operation: 'other' })).toBe(6);
+    expect(sample(text, 'gateway_graphql_operation_duration_seconds_bucket', { operation: 'other', le: '+Inf' })).toBe(6);
     expect(sample(text, 'gateway_http_requests_total', { route: 'graphql', status: '200' })).toBeGreaterThanOrEqual(5);
   });
 
