@@ -8,6 +8,12 @@ interface Entry {
 export interface MemoryCacheOptions {
   /** Most entries kept; the least recently used go first. Default 50 000. */
   maxEntries?: number;
+  /**
+   * Most bytes of keys and values kept (UTF-16: two per character), the least recently used
+   * going first. Default 64 MiB: entries are client-influenced (persisted queries of up to
+   * OPERATION_MAX_QUERY_BYTES each), so a count alone would not bound the heap.
+   */
+  maxBytes?: number;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -17,10 +23,13 @@ export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private bytes = 0;
   private readonly now: () => number;
 
   constructor(options: MemoryCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 50_000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.now = options.now ?? Date.now;
   }
 
@@ -41,7 +50,7 @@ export class MemoryCache implements Cache {
   }
 
   async delete(key: string): Promise<void> {
-    this.entries.delete(key);
+    this.remove(key);
   }
 
   async increment(key: string): Promise<number> {
@@ -57,7 +66,7 @@ export class MemoryCache implements Cache {
   }
 
   async releaseLock(key: string, owner: string): Promise<void> {
-    if (this.read(key) === owner) this.entries.delete(key);
+    if (this.read(key) === owner) this.remove(key);
   }
 
   health(): CacheHealth {
@@ -66,13 +75,14 @@ export class MemoryCache implements Cache {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.bytes = 0;
   }
 
   private read(key: string): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     // Re-insert to mark as most recently used (Map keeps insertion order).
@@ -83,12 +93,26 @@ export class MemoryCache implements Cache {
 
   private write(key: string, value: string, ttlMs: number): void {
     if (ttlMs <= 0) return;
-    this.entries.delete(key);
+    this.remove(key);
+    const size = sizeOf(key, value);
+    if (size > this.maxBytes) return;
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
-    while (this.entries.size > this.maxEntries) {
+    this.bytes += size;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
-      this.entries.delete(oldest.value);
+      this.remove(oldest.value);
     }
   }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= sizeOf(key, entry.value);
+  }
+}
+
+function sizeOf(key: string, value: string): number {
+  return 2 * (key.length + value.length);
 }
