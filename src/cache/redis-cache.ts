@@ -10,8 +10,13 @@ export type RedisTarget =
 export interface RedisCacheOptions {
   target: RedisTarget;
   logger: Logger;
-  /** Longest a cache command may take before it counts as a miss (ms). Default 250. */
+  /**
+   * Longest a cache command may take before it counts as a miss (ms). Default 250. One that
+   * takes longer also marks the cache stalled (see {@link RedisCache}).
+   */
   commandTimeoutMs?: number;
+  /** How often a stalled cache is probed with PING (ms). Default 1000. */
+  stallProbeMs?: number;
   /** Extra ioredis options (TLS, password), merged over the defaults. */
   redisOptions?: RedisOptions;
 }
@@ -36,12 +41,22 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
  * Redis down is never a failed query: the offline queue is off and commands have a short
  * timeout, so a missing Redis answers "miss" at once instead of queueing requests; ioredis
  * keeps reconnecting in the background and the cache recovers without a restart.
+ *
+ * A Redis that holds the connection open but does not answer (paused, swapping, a stuck
+ * script) is "stalled": the first command to time out marks it so, and from then on every
+ * command answers its fallback (a miss, a dropped write) at once instead of waiting out its
+ * timeout, `health()` says `down` (so /readyz says `degraded`), and one PING per
+ * `stallProbeMs` asks whether it answers again; the first answer ends the stall.
  */
 export class RedisCache implements Cache {
   readonly kind: 'redis' | 'redis-cluster';
   private readonly client: Redis | Cluster;
   private readonly logger: Logger;
   private down: { since: string; reason: string } | null = { since: new Date().toISOString(), reason: 'connecting' };
+  private stalled: { since: string; reason: string } | null = null;
+  private stallProbe: NodeJS.Timeout | null = null;
+  private readonly commandTimeoutMs: number;
+  private readonly stallProbeMs: number;
   /** Pub/sub connections of {@link broadcast}'s listeners (closed with the cache). */
   private readonly listeners: Redis[] = [];
   /** The one connection every channel of {@link broadcast} listens on, made on first listen. */
@@ -55,10 +70,12 @@ export class RedisCache implements Cache {
 
   constructor(options: RedisCacheOptions) {
     this.logger = options.logger;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 250;
+    this.stallProbeMs = options.stallProbeMs ?? 1000;
     const common: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 250,
+      commandTimeout: this.commandTimeoutMs,
       retryStrategy: (times) => Math.min(times * 100, 2000),
       lazyConnect: false,
       // How long close() waits for the socket to end before destroying it (ioredis default 2 s).
@@ -223,10 +240,12 @@ export class RedisCache implements Cache {
   }
 
   health(): CacheHealth {
-    return this.down ? { state: 'down', kind: this.kind, ...this.down } : { state: 'up', kind: this.kind };
+    const problem = this.down ?? this.stalled;
+    return problem ? { state: 'down', kind: this.kind, ...problem } : { state: 'up', kind: this.kind };
   }
 
   async close(): Promise<void> {
+    this.endStall();
     // disconnect() also stops ioredis's reconnect timer, which quit() leaves running when down.
     if (this.client.status === 'ready') {
       try {
@@ -247,12 +266,49 @@ export class RedisCache implements Cache {
   }
 
   private async safely<T>(op: string, run: () => Promise<T>, fallback: T): Promise<T> {
+    if (this.stalled) return fallback;
     if (this.down && this.kind === 'redis' && (this.client as Redis).status !== 'ready') return fallback;
     try {
       return await run();
     } catch (err) {
-      this.logger.debug({ op, err: (err as Error).message }, 'cache command failed: treated as a miss');
+      const message = (err as Error).message;
+      if (isCommandTimeout(message)) this.markStalled();
+      this.logger.debug({ op, err: message }, 'cache command failed: treated as a miss');
       return fallback;
     }
   }
+
+  private markStalled(): void {
+    if (this.stalled) return;
+    const reason = `not answering: a command took longer than ${this.commandTimeoutMs} ms`;
+    this.logger.warn({ cache: this.kind, reason }, 'cache stalled: serving without it until it answers');
+    this.stalled = { since: new Date().toISOString(), reason };
+    let probing = false;
+    this.stallProbe = setInterval(() => {
+      if (probing) return;
+      probing = true;
+      this.client.ping().then(
+        () => {
+          probing = false;
+          if (!this.stalled) return;
+          this.endStall();
+          this.logger.info({ cache: this.kind }, 'cache answering again');
+        },
+        () => {
+          probing = false;
+        },
+      );
+    }, this.stallProbeMs);
+  }
+
+  private endStall(): void {
+    this.stalled = null;
+    if (this.stallProbe) clearInterval(this.stallProbe);
+    this.stallProbe = null;
+  }
+}
+
+function isCommandTimeout(message: string): boolean {
+  // ioredis's commandTimeout rejection.
+  return message === 'Command timed out';
 }
