@@ -56,6 +56,7 @@ import { RedisLiveCoordination } from './live/coordination';
 import { attachLiveWebSocket } from './live/websocket';
 import { createLiveStreamRoute } from './live/sse';
 import type { LiveOperationDeps } from './live/operation';
+import { createDocumentStore } from './plugins/document-store';
 
 export const GATEWAY_VERSION: string = (() => {
   try {
@@ -108,6 +109,7 @@ function createCache(config: GatewayConfig, logger: Logger): Cache {
   return new RedisCache({
     target: config.redis,
     logger,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
     // AUTH and TLS given apart from REDIS_URL (rediss:// in the URL turns TLS on by itself).
     redisOptions: { ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tlsCa ? { tls: { ca: tlsCa } } : {}) },
   });
@@ -258,6 +260,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const apollo = new ApolloServer<GatewayContext>({
     ...engine,
     introspection: config.introspection,
+    // Parsed documents, bounded by the heap they really hold (unique documents cannot grow it).
+    documentStore: createDocumentStore(),
+    // With introspection off the schema is not public: validation errors name no field or type
+    // the client did not write ("Did you mean …?" suggestions are dropped).
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo.
     stopOnTerminationSignals: false,
@@ -265,7 +272,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     // The parser stops past this many tokens: a huge document costs no more than that.
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     includeStacktraceInErrorResponses: !config.production,
-    formatError: createFormatError({ logger, production: config.production }),
+    formatError: createFormatError({ logger, production: config.production, hideSchemaHints: !config.introspection }),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // No @cacheControl hints are used; left on, it wraps every field resolver (its cost: docs/scaling.md).
@@ -278,7 +285,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         config.endUserAuth ? { writeScope: config.endUserAuth.writeScope } : undefined,
       ),
       auditPlugin({ logger }),
-      metricsPlugin(metrics),
+      metricsPlugin(metrics, { isTrustedDocument: (hash) => persisted.trusted?.has(hash) ?? false }),
       leftOutRowsPlugin(),
       ...(tracing ? [tracingPlugin()] : []),
       ...persisted.plugins,
