@@ -56,6 +56,18 @@ export class PrivateRedis {
     await waitForPort(this.port, true);
   }
 
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a Redis
+   * that hangs rather than goes away. {@link thaw} resumes it.
+   */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Kills the server (as a crash would) and waits until the port is closed. */
   async stop(): Promise<void> {
     const child = this.child;
