@@ -54,14 +54,15 @@ export async function startGatewayProcess(env: Record<string, string>, nodeFlags
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
   });
   let output = '';
-  let exit: string | null = null;
+  // Set by the 'exit' listener (a holder, so the compiler does not narrow it to its first value).
+  const ended: { exit: string | null } = { exit: null };
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  child.once('exit', (code, signal) => (exit = String(code ?? signal)));
+  child.once('exit', (code, signal) => (ended.exit = String(code ?? signal)));
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 20000;
   for (;;) {
-    if (exit !== null) throw new Error(`gateway exited with ${exit}:\n${output}`);
+    if (ended.exit !== null) throw new Error(`gateway exited with ${ended.exit}:\n${output}`);
     if (Date.now() > until) {
       child.kill('SIGKILL');
       throw new Error(`gateway did not start:\n${output}`);
@@ -77,9 +78,9 @@ export async function startGatewayProcess(env: Record<string, string>, nodeFlags
     child,
     url,
     output: () => output,
-    exited: () => exit,
+    exited: () => ended.exit,
     async stop() {
-      if (exit !== null) return Number(exit);
+      if (ended.exit !== null) return Number(ended.exit);
       const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       return done;
