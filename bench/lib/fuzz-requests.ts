@@ -42,7 +42,12 @@ export const VALID_QUERIES = [
   `{ recordings(first: 2) { nodes { id callId } } }`,
 ];
 
-export function generator(random: () => number) {
+/**
+ * Draws requests: `hostileShare` of them (default 0.3) from issue 16's kinds (media ranges,
+ * HEAD, big unique documents, oversized bodies, ...), the rest from the malformed-request kinds.
+ */
+export function generator(random: () => number, options: { hostileShare?: number } = {}) {
+  const hostileShare = options.hostileShare ?? 0.3;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const int = (n: number) => Math.floor(random() * n);
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
@@ -179,9 +184,9 @@ export function generator(random: () => number) {
           mayBeValid: true,
         },
       ),
-    ...hostileMakers(pick, int, post),
   ];
-  return () => pick(makers)();
+  const hostile = hostileMakers(pick, int, post);
+  return () => (random() < hostileShare ? pick(hostile)() : pick(makers)());
 }
 
 export interface Answer {

@@ -42,7 +42,9 @@ afterAll(async () => {
 });
 
 it(`answers ${TOTAL} malformed or hostile requests with a 4xx or a GraphQL error, and stays up`, async () => {
-  const next = generator(prng(20240601));
+  // Issue 16's heavier kinds (1 MB bodies, 30 KB documents) at 5 %: hostile-client.test.ts
+  // replays each of them; `npm run bench:fuzz` sends them at 30 %.
+  const next = generator(prng(20240601), { hostileShare: 0.05 });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const failures: string[] = [];
   const kinds = new Map<string, number>();
@@ -78,11 +80,11 @@ it(`answers ${TOTAL} malformed or hostile requests with a 4xx or a GraphQL error
   process.stdout.write(`fuzz: ${TOTAL} requests of ${kinds.size} kinds in ${ms} ms, ${failures.length} failures\n`);
   expect([...new Set(failures)].slice(0, 20)).toEqual([]);
   expect(kinds.size).toBeGreaterThan(25);
-  expect(ms).toBeLessThan(50_000);
+  expect(ms).toBeLessThan(100_000);
   expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: 'ok' });
   expect((await gw.query(`{ gatewayInfo { simulated } }`)).body).toEqual({ data: { gatewayInfo: { simulated: true } } });
   // Let any stray promise settle before looking for unhandled rejections.
   await new Promise((r) => setTimeout(r, 50));
   expect(rejections).toEqual([]);
-  // ~5 s alone; the whole suite shares 2 cores, hence the margin.
-}, 60_000);
+  // ~5 s alone; the whole suite shares 2 cores (with other sessions' suites at times), hence the margin.
+}, 120_000);
