@@ -175,7 +175,9 @@ describe('Dockerfile', () => {
         symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
         const cmd = JSON.parse(all(runtime, 'CMD').at(-1)?.args ?? '[]') as string[];
         expect(cmd[0]).toBe('node');
-        const env = { PATH: process.env.PATH, ...runtimeEnv(), PORT: '0', HOST: '127.0.0.1' };
+        // The image runs with NODE_ENV=production, where no endpoint refuses the start (exit 78,
+        // npm-start.test.ts): the simulators serve only when SIMULATE=1 asks.
+        const env = { PATH: process.env.PATH, ...runtimeEnv(), SIMULATE: '1', PORT: '0', HOST: '127.0.0.1' };
         const child = spawn(process.execPath, cmd.slice(1), { cwd: app, env });
         let output = '';
         child.stdout.on('data', (d: Buffer) => (output += d.toString()));
