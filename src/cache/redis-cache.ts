@@ -43,7 +43,8 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
  * keeps reconnecting in the background and the cache recovers without a restart.
  *
  * A Redis that holds the connection open but does not answer (paused, swapping, a stuck
- * script) is "stalled": the first command to time out marks it so, and from then on every
+ * script) is "stalled" once commands have kept timing out for a whole command timeout with no
+ * answer in between (one slow reply on a busy machine is not a stall). From then on every
  * command answers its fallback (a miss, a dropped write) at once instead of waiting out its
  * timeout, `health()` says `down` (so /readyz says `degraded`), and one PING per
  * `stallProbeMs` asks whether it answers again; the first answer ends the stall.
@@ -55,6 +56,8 @@ export class RedisCache implements Cache {
   private down: { since: string; reason: string } | null = { since: new Date().toISOString(), reason: 'connecting' };
   private stalled: { since: string; reason: string } | null = null;
   private stallProbe: NodeJS.Timeout | null = null;
+  /** When the first command that timed out since the last answer was sent (performance.now()). */
+  private timingOutSince: number | null = null;
   private readonly commandTimeoutMs: number;
   private readonly stallProbeMs: number;
   /** Pub/sub connections of {@link broadcast}'s listeners (closed with the cache). */
@@ -159,7 +162,9 @@ export class RedisCache implements Cache {
       async () => {
         const pipeline = this.client.pipeline();
         for (const [k, v] of entries) pipeline.set(k, v, 'PX', Math.ceil(ttlMs));
-        await pipeline.exec();
+        // exec() resolves with each command's error beside its result: a failed write is a failure.
+        const failed = (await pipeline.exec())?.find(([err]) => err !== null);
+        if (failed?.[0]) throw failed[0];
       },
       undefined,
     );
@@ -269,13 +274,26 @@ export class RedisCache implements Cache {
     if (this.stalled) return fallback;
     if (this.down && this.kind === 'redis' && (this.client as Redis).status !== 'ready') return fallback;
     try {
-      return await run();
+      const result = await run();
+      this.timingOutSince = null;
+      return result;
     } catch (err) {
       const message = (err as Error).message;
-      if (isCommandTimeout(message)) this.markStalled();
+      if (isCommandTimeout(message)) this.onCommandTimeout();
       this.logger.debug({ op, err: message }, 'cache command failed: treated as a miss');
       return fallback;
     }
+  }
+
+  /**
+   * One slow answer on a busy machine is not a stall (an event loop held up makes a reply that
+   * already arrived time out too): the cache is stalled once commands have kept timing out for a
+   * whole command timeout with no answer in between.
+   */
+  private onCommandTimeout(): void {
+    const now = performance.now();
+    if (this.timingOutSince === null) this.timingOutSince = now - this.commandTimeoutMs;
+    else if (now - this.timingOutSince >= 2 * this.commandTimeoutMs) this.markStalled();
   }
 
   private markStalled(): void {
@@ -303,6 +321,7 @@ export class RedisCache implements Cache {
 
   private endStall(): void {
     this.stalled = null;
+    this.timingOutSince = null;
     if (this.stallProbe) clearInterval(this.stallProbe);
     this.stallProbe = null;
   }
