@@ -285,7 +285,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         config.endUserAuth ? { writeScope: config.endUserAuth.writeScope } : undefined,
       ),
       auditPlugin({ logger }),
-      metricsPlugin(metrics, { isTrustedDocument: (hash) => persisted.trusted?.has(hash) ?? false }),
+      metricsPlugin(metrics, { isTrustedDocument: (hash) => persisted.trustedDocuments?.has(hash) ?? false }),
       leftOutRowsPlugin(),
       ...(tracing ? [tracingPlugin()] : []),
       ...persisted.plugins,
