@@ -22,7 +22,7 @@ const config: CodegenConfig = {
           Repository: '../upstreams/artifact/mapping#RepositoryModel',
           RepositoryMutationResult: '../resolvers/artifact#RepositoryMutationParent',
           FileTree: '../upstreams/artifact/mapping#FileTreeModel',
-          Recording: '../upstreams/bandwidth/mapping#RecordingModel',
+          Recording: '../upstreams/recording/mapping#RecordingModel',
         },
       },
     },

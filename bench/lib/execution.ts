@@ -2,7 +2,7 @@ import { execute, parse, validate, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { loadTypeDefs } from '../../src/gateway';
-import { CompiledExecution } from '../../src/plugins/compiled-execution';
+import { CompiledExecution } from '../../src/execution/compiled-execution';
 import { DateTimeScalar, JSONScalar } from '../../src/resolvers/scalars';
 import { SEED_PIPELINE_RUN } from '../../src/simulators/pipeline';
 import { mapPipelineRun } from '../../src/upstreams/pipeline/mapping';

@@ -3,9 +3,9 @@ import { requireApi } from '../context';
 import type { HuaweiCredentials } from '../auth/huawei-auth';
 import { UpstreamUnavailableError } from '../errors';
 import { fetchLatestRuns } from '../upstreams/pipeline/loaders';
-import { fetchJobPage, jobLookupKey, jobOfPage } from '../upstreams/comestri/loaders';
-import { comestriCredentials } from '../upstreams/comestri/auth';
-import { mapDeployment } from '../upstreams/rts/mapping';
+import { fetchJobPage, jobLookupKey, jobOfPage } from '../upstreams/job/loaders';
+import { comestriCredentials } from '../upstreams/job/auth';
+import { mapDeployment } from '../upstreams/deployment/mapping';
 import type { Job, SoftwareDeployment } from '../generated/graphql';
 
 /** What a subscription can watch: a pipeline's latest run, a Comestri job, an RTS deployment. */

@@ -1,7 +1,7 @@
 import type { JobFilter, Resolvers } from '../generated/graphql';
 import { badUserInput } from '../errors';
-import type { ComestriJobQuery } from '../upstreams/comestri/client';
-import { comestriTime } from '../upstreams/comestri/mapping';
+import type { ComestriJobQuery } from '../upstreams/job/client';
+import { comestriTime } from '../upstreams/job/mapping';
 import { positionedConnection } from '../paging/connection';
 import { reportLeftOut } from '../paging/left-out';
 import { pageWindow } from '../paging/window';

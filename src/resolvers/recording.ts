@@ -1,12 +1,12 @@
 import type { MutationResolvers, RecordingFilter, Resolvers, TranscriptionRequestInput } from '../generated/graphql';
 import { badUserInput, toGraphQLError } from '../errors';
 import { requireApi, type GatewayContext } from '../context';
-import { mediaLinkSignerFor, mediaPath } from '../media/media-links';
-import type { RecordingKey, RecordingListFilter, TranscribeRecordingBody } from '../upstreams/bandwidth/client';
-import { bandwidthCredentials } from '../upstreams/bandwidth/credentials';
-import { idProblem, normaliseE164, type IdKind } from '../upstreams/bandwidth/ids';
-import { createBandwidthCommands, type BandwidthCommands } from '../upstreams/bandwidth/commands';
-import type { RecordingModel } from '../upstreams/bandwidth/mapping';
+import { mediaLinkSignerFor, mediaPath } from '../http/media-links';
+import type { RecordingKey, RecordingListFilter, TranscribeRecordingBody } from '../upstreams/recording/client';
+import { bandwidthCredentials } from '../upstreams/recording/credentials';
+import { idProblem, normaliseE164, type IdKind } from '../upstreams/recording/ids';
+import { createBandwidthCommands, type BandwidthCommands } from '../upstreams/recording/commands';
+import type { RecordingModel } from '../upstreams/recording/mapping';
 import { positionedConnection } from '../paging/connection';
 import { reportLeftOut } from '../paging/left-out';
 import { listWindow } from '../paging/rows';

@@ -2,7 +2,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { GATEWAY_KEY, GATEWAY_KEY_2 } from '../helpers/secrets';
 import { SIMULATED } from '../../src/simulators';
 import { SEED_CALL_ID, SEED_RECORDING_ID, SIM_ACTIVE_CALL_ID, SIM_ACTIVE_RECORDING_ID } from '../../src/simulators/bandwidth';
-import { MediaLinkSigner, mediaPath } from '../../src/media/media-links';
+import { MediaLinkSigner, mediaPath } from '../../src/http/media-links';
 import { createHash } from 'node:crypto';
 
 const ACCOUNT = SIMULATED.bandwidth.accountId;

@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { ExecutionResult } from 'graphql';
-import { CompiledExecution } from '../../src/plugins/compiled-execution';
+import { CompiledExecution } from '../../src/execution/compiled-execution';
 
 /**
  * patches/@apollo+server+5.5.1.patch: in gateway mode (how the gateway runs graphql-jit) Apollo

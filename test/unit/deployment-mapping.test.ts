@@ -1,4 +1,4 @@
-import { deploymentStatusOf, mapDeployment } from '../../src/upstreams/rts/mapping';
+import { deploymentStatusOf, mapDeployment } from '../../src/upstreams/deployment/mapping';
 import { UpstreamBadResponseError } from '../../src/errors';
 import { SEED_RTS_DEPLOYMENT } from '../../src/simulators/rts';
 

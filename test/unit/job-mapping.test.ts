@@ -1,7 +1,7 @@
-import { comestriTime, jobResultOf, jobStatusOf, mapJob, mapJobPage, percentCompletedOf } from '../../src/upstreams/comestri/mapping';
+import { comestriTime, jobResultOf, jobStatusOf, mapJob, mapJobPage, percentCompletedOf } from '../../src/upstreams/job/mapping';
 import { UpstreamBadResponseError } from '../../src/errors';
 import { parseTokenHeader, SEED_COMESTRI_JOB } from '../../src/simulators/comestri';
-import { comestriCredentials } from '../../src/upstreams/comestri/auth';
+import { comestriCredentials } from '../../src/upstreams/job/auth';
 
 describe('Comestri job mapping', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { isoDurationSeconds, mapRecording, mapTranscript } from '../../src/upstreams/bandwidth/mapping';
-import { idProblem, normaliseE164 } from '../../src/upstreams/bandwidth/ids';
+import { isoDurationSeconds, mapRecording, mapTranscript } from '../../src/upstreams/recording/mapping';
+import { idProblem, normaliseE164 } from '../../src/upstreams/recording/ids';
 import { UpstreamBadResponseError } from '../../src/errors';
 
 describe('isoDurationSeconds', () => {

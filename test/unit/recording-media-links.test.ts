@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MediaLinkSigner, mediaPath } from '../../src/media/media-links';
+import { MediaLinkSigner, mediaPath } from '../../src/http/media-links';
 
 const KEY_A = 'unit-key-aaaaaaaaaaaaaaaa';
 const KEY_B = 'unit-key-bbbbbbbbbbbbbbbb';

@@ -1,9 +1,9 @@
 import { artifactErrorFormat } from '../../src/upstreams/artifact/errors';
-import { bandwidthErrorFormat } from '../../src/upstreams/bandwidth/errors';
-import { comestriErrorFormat } from '../../src/upstreams/comestri/errors';
+import { bandwidthErrorFormat } from '../../src/upstreams/recording/errors';
+import { comestriErrorFormat } from '../../src/upstreams/job/errors';
 import { huaweiErrorFormat } from '../../src/upstreams/huawei-error-body';
 import { pipelineErrorFormat } from '../../src/upstreams/pipeline/errors';
-import { rtsErrorFormat } from '../../src/upstreams/rts/errors';
+import { rtsErrorFormat } from '../../src/upstreams/deployment/errors';
 
 describe('each upstream reads its own error bodies', () => {
   it("Huawei upstreams (IAM, Pipeline, RTS, Artifact): {error_code, error_msg} and the API gateway's {error: {code, message}}", () => {

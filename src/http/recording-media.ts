@@ -12,9 +12,9 @@ import {
   toGraphQLError,
 } from '../errors';
 import type { RouteHandler } from '../server';
-import type { RecordingKey } from '../upstreams/bandwidth/client';
-import { bandwidthCredentials } from '../upstreams/bandwidth/credentials';
-import { idProblem } from '../upstreams/bandwidth/ids';
+import type { RecordingKey } from '../upstreams/recording/client';
+import { bandwidthCredentials } from '../upstreams/recording/credentials';
+import { idProblem } from '../upstreams/recording/ids';
 import type { UpstreamStream } from '../upstreams/http-client';
 import { MEDIA_RECORDINGS_PREFIX, mediaLinkSignerFor, mediaPath, type MediaLinkSigner } from './media-links';
 

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RecordingKey } from '../upstreams/bandwidth/client';
+import type { RecordingKey } from '../upstreams/recording/client';
 
 /** Root of the gateway's media route. */
 export const MEDIA_RECORDINGS_PREFIX = '/media/recordings/';
