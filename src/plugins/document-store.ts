@@ -29,7 +29,7 @@ export function documentHeapBytes(document: DocumentNode): number {
 /**
  * Apollo Server's `documentStore` (parsed and validated documents by query hash), bounded by
  * the heap the documents hold rather than their JSON size: least recently used go first.
- * Compiled queries (plugins/compiled-execution.ts) are kept beside these documents in a
+ * Compiled queries (execution/compiled-execution.ts) are kept beside these documents in a
  * WeakMap, so they go with them.
  */
 export function createDocumentStore(maxBytes: number = DEFAULT_DOCUMENT_STORE_BYTES): InMemoryLRUCache<DocumentNode> {
