@@ -5,7 +5,8 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from './context';
 import { OperationContext } from './context';
 import { Cancellation } from './runtime/cancellation';
-import type { Principal } from './auth/principal';
+import { principalOf, type Principal } from './auth/principal';
+import { callerTokenOf, sendAuthRefusal } from './http/auth-refusal';
 import { UPSTREAM_NAMES } from './config';
 import { renderIdePage } from './ide/page';
 import { applyCors } from './http/cors';
@@ -149,14 +150,7 @@ export class GatewayHttpServer {
     }
     const auth = await services.authenticator.authenticate(req.headers.authorization);
     if (!auth.ok) {
-      if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer realm="gateway"');
-      if (auth.retryAfterSeconds !== undefined) {
-        services.metrics.operationsRefused.inc({ reason: 'rate' });
-        res.setHeader('retry-after', String(auth.retryAfterSeconds));
-      }
-      const extensions =
-        auth.retryAfterSeconds === undefined ? { code: auth.code } : { code: auth.code, retryAfterSeconds: auth.retryAfterSeconds };
-      sendJson(res, auth.status, { errors: [{ message: auth.message, extensions }] });
+      sendAuthRefusal(res, auth, services.metrics);
       return;
     }
 
@@ -192,10 +186,7 @@ export class GatewayHttpServer {
 
     // Every log line of this request names who made it (a key id or a user's subject, never a credential).
     if (auth.caller.kind !== 'open') setScopeCaller(callerLabel(auth.caller));
-    const callerToken =
-      typeof req.headers['x-auth-token'] === 'string' && req.headers['x-auth-token'] ? req.headers['x-auth-token'] : undefined;
-    const gatewayKeyId = auth.caller.kind === 'key' ? auth.caller.keyId : null;
-    const principal: Principal = { requestId, gatewayKeyId, callerToken, caller: auth.caller, policy: auth.policy };
+    const principal = principalOf(auth, requestId, callerTokenOf(req.headers['x-auth-token']));
     // One cancellation per operation: when the client goes away or at the operation's deadline
     // (upstream calls still running then are cancelled: UPSTREAM_TIMEOUT). Its AbortSignal is
     // made only if an upstream call needs it. A plain timer, cleared as soon as the operation

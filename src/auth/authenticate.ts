@@ -30,6 +30,16 @@ export type Authentication =
       readonly retryAfterSeconds?: number;
     };
 
+/** A refused authentication: what every transport answers with (HTTP status, or a GraphQL error over WebSocket). */
+export type AuthRefusal = Extract<Authentication, { ok: false }>;
+
+/** The `extensions` of a refusal's GraphQL error: its code, and when to retry if its rate is spent. */
+export function refusalExtensions(refusal: AuthRefusal): { code: AuthRefusal['code']; retryAfterSeconds?: number } {
+  return refusal.retryAfterSeconds === undefined
+    ? { code: refusal.code }
+    : { code: refusal.code, retryAfterSeconds: refusal.retryAfterSeconds };
+}
+
 /** How a caller is named in logs, audit lines and rate buckets: never the credential itself. */
 export function callerLabel(caller: Caller): string | null {
   switch (caller.kind) {

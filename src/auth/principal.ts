@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Caller } from './authenticate';
+import type { Authentication, Caller } from './authenticate';
 import type { KeyPolicy } from './key-policy';
 
 /**
@@ -22,4 +22,10 @@ export interface Principal {
 /** Hash used in cache keys and logs in place of a credential. Never reversible. */
 export function identityHash(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+/** The principal of an authenticated request, whatever its transport. */
+export function principalOf(auth: Extract<Authentication, { ok: true }>, requestId: string, callerToken: string | undefined): Principal {
+  const gatewayKeyId = auth.caller.kind === 'key' ? auth.caller.keyId : null;
+  return { requestId, gatewayKeyId, callerToken, caller: auth.caller, policy: auth.policy };
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createHandler, type Response as SseResponse } from 'graphql-sse';
-import type { Principal } from '../auth/principal';
+import { principalOf, type Principal } from '../auth/principal';
+import { callerTokenOf, sendAuthRefusal } from '../http/auth-refusal';
 import type { RouteHandler } from '../server';
 import type { Cancellation } from '../runtime/cancellation';
 import { executeLive, prepareLiveOperation, type LiveOperationDeps } from './operation';
@@ -75,8 +76,8 @@ export function createLiveStreamRoute(deps: LiveOperationDeps): RouteHandler {
 
   return async (req, res, { url, requestId }) => {
     if (url.pathname !== PATH) return false;
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      res.writeHead(405, { allow: 'GET, POST', 'content-type': 'application/json; charset=utf-8' });
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') {
+      res.writeHead(405, { allow: 'GET, HEAD, POST', 'content-type': 'application/json; charset=utf-8' });
       res.end(
         JSON.stringify({
           errors: [{ message: 'Subscribe with GET or POST (Accept: text/event-stream)', extensions: { code: 'BAD_REQUEST' } }],
@@ -87,25 +88,16 @@ export function createLiveStreamRoute(deps: LiveOperationDeps): RouteHandler {
     const authorization = req.headers.authorization;
     const auth = await services.authenticator.authenticate(authorization);
     if (!auth.ok) {
-      if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer realm="gateway"');
-      if (auth.retryAfterSeconds !== undefined) {
-        services.metrics.operationsRefused.inc({ reason: 'rate' });
-        res.setHeader('retry-after', String(auth.retryAfterSeconds));
-      }
-      const extensions =
-        auth.retryAfterSeconds === undefined ? { code: auth.code } : { code: auth.code, retryAfterSeconds: auth.retryAfterSeconds };
-      res.writeHead(auth.status, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ errors: [{ message: auth.message, extensions }] }));
+      sendAuthRefusal(res, auth, services.metrics);
       return true;
     }
-    const token = req.headers['x-auth-token'];
-    const principal: Principal = {
-      requestId,
-      gatewayKeyId: auth.caller.kind === 'key' ? auth.caller.keyId : null,
-      callerToken: typeof token === 'string' && token ? token : undefined,
-      caller: auth.caller,
-      policy: auth.policy,
-    };
+    if (req.method === 'HEAD') {
+      // HEAD is GET without the body (RFC 9110): a stream's headers, and no subscription started.
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end();
+      return true;
+    }
+    const principal = principalOf(auth, requestId, callerTokenOf(req.headers['x-auth-token']));
     const state: StreamState = { principal, authorization, res, emitted: 0, written: 0 };
     states.set(req, state);
     const [body, init] = await handler({

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Principal } from '../auth/principal';
+import { principalOf } from '../auth/principal';
+import { refusalExtensions } from '../auth/authenticate';
 import type { OperationContext } from '../context';
 import { liveLimitError } from './live-hub';
 import { executeLive, prepareLiveOperation, type LiveOperationDeps } from './operation';
@@ -99,17 +100,9 @@ export function attachLiveWebSocket(server: http.Server, deps: LiveOperationDeps
         const auth = await services.authenticator.authenticate(connection.authorization);
         if (!auth.ok) {
           if (auth.retryAfterSeconds !== undefined) services.metrics.operationsRefused.inc({ reason: 'rate' });
-          const extensions =
-            auth.retryAfterSeconds === undefined ? { code: auth.code } : { code: auth.code, retryAfterSeconds: auth.retryAfterSeconds };
-          return [new GraphQLError(auth.message, { extensions })];
+          return [new GraphQLError(auth.message, { extensions: refusalExtensions(auth) })];
         }
-        const principal: Principal = {
-          requestId: randomUUID(),
-          gatewayKeyId: auth.caller.kind === 'key' ? auth.caller.keyId : null,
-          callerToken: connection.callerToken,
-          caller: auth.caller,
-          policy: auth.policy,
-        };
+        const principal = principalOf(auth, randomUUID(), connection.callerToken);
         const prepared = prepareLiveOperation(deps, principal, payload);
         if ('errors' in prepared) return prepared.errors;
         connection.active.add(id);

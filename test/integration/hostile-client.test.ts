@@ -120,6 +120,18 @@ async function graphql(base: string, query: string, variables?: Record<string, u
     }
   });
 
+  it("1. HEAD on the live stream answers a stream's headers with no body and starts no subscription", async () => {
+    const [id] = pipelineIds(1);
+    const query = encodeURIComponent(`subscription { pipelineRuns(ids: ["${id}"]) { id } }`);
+    sims.pipeline.resetCalls();
+    const head = await request(`${gw.url}/graphql/stream?query=${query}`, { method: 'HEAD', headers: { accept: 'text/event-stream' } });
+    expect([head.status, head.headers['content-type'], head.body.length]).toEqual([200, 'text/event-stream; charset=utf-8', 0]);
+    const other = await request(`${gw.url}/graphql/stream`, { method: 'DELETE' });
+    expect([other.status, other.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sims.pipeline.callCount()).toBe(0);
+  });
+
   it('2. thousands of unique documents do not grow the heap without bound (see the memory test below for 8,000)', async () => {
     // Quick version here; the 8,000 × 30 KB run is its own test.
     const comment = `# ${'x'.repeat(30 * 1024)}\n`;
